@@ -1,0 +1,129 @@
+"""QEMU boot tests of the hypervisor: each boots once and checks the exit
+status and the console. One verdict per test; failures show the console
+lines that matched (GOOD), should have matched (MISSING) and must not
+have (BAD), in the style of xv6's gradelib."""
+from __future__ import annotations
+
+import re
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import boot, exitcodes, images, qemu
+
+HV_CODES = exitcodes.read_hv_codes()
+CODE = {name: value for value, name in HV_CODES.items()}
+
+
+@dataclass
+class BootTest:
+    name: str
+    hv_args: list[str]
+    modules: list[tuple[str, list[str]]]     # (file name in tmp, args)
+    status: int
+    expect: list[str]                        # regexes, all must match
+    forbid: list[str] = field(default_factory=list)
+    mem_mib: int = 256
+    timeout: float = 60.0
+
+
+TESTS = [
+    BootTest("normal-boot", ["selftest"],
+             [("kernel", ["dom=1", "mem=64M", "cmdline=console=hvc0 quiet"]),
+              ("ramdisk", ["dom=1", "role=ramdisk"])],
+             CODE["ok"],
+             [r"memory map \(\d+ regions\):",
+              r"^\(PVX\)\s+0000000000100000-000000000[0-9a-f]+ available",
+              r"modules \(2\):",
+              r"0: [0-9a-f]{8}-[0-9a-f]{8} +64 KiB \"dom=1 mem=64M",
+              r"domain 1: kernel module 0, ramdisk module 1, mem 64M, cmdline \"console=hvc0 quiet\"",
+              r"frames: self-test passed: \d+ frames allocated",
+              r"heap: self-test passed",
+              r"timer: self-test passed",
+              r"exit status 0"],
+             [r"warning", r"error"]),
+    BootTest("fault-dump-page-fault", ["crashtest=pagefault"], [],
+             CODE["hv_fault"],
+             [r"FATAL: page fault \(#PF\), vector 14, in the hypervisor",
+              r"error code 0x0002 \[not-present, write, supervisor\]  CR2 0x000000000dead000",
+              r"RIP: e008:ffff82d0[0-9a-f]{8} crashtest_page_fault\+0x[0-9a-f]+/0x[0-9a-f]+",
+              r"RAX: [0-9a-f]{16}  RBX:", r"CR0: [0-9a-f]{16}  CR3:",
+              r"Backtrace:", r"\] crashtest_run\+", r"\] start_pvx\+",
+              r"exit status 2 \(hypervisor fault\)"]),
+    BootTest("fault-dump-invalid-opcode", ["crashtest=invalid-opcode"], [],
+             CODE["hv_fault"],
+             [r"FATAL: invalid opcode \(#UD\), vector 6",
+              r"RIP: e008:[0-9a-f]{16} crashtest_invalid_opcode\+",
+              r"\] start_pvx\+"]),
+    BootTest("panic", ["crashtest=panic"], [], CODE["panic"],
+             [r"PANIC: crashtest=panic", r"Backtrace:", r"\] crashtest_run\+",
+              r"exit status 1 \(panic\)"]),
+    BootTest("malformed-module-line", [],
+             [("kernel", ["dom=1", "mem=12Q"])], CODE["config"],
+             [r"error: module lines: module 0: mem=12Q: not a valid size",
+              r"exit status 3 \(configuration error\)"],
+             [r"nothing left to run"]),
+    BootTest("module-without-kernel", [],
+             [("ramdisk", ["dom=1", "role=ramdisk"])], CODE["config"],
+             [r"domain 1 has no kernel module",
+              r"exit status 3 \(configuration error\)"]),
+    BootTest("module-line-missing-dom", [],
+             [("kernel", ["mem=64M"])], CODE["config"],
+             [r"module 0: missing dom=", r"exit status 3"]),
+    BootTest("malformed-hv-option", ["loglvl=loud"], [], CODE["config"],
+             [r"command line: loglvl=loud: expected one of error\|warn\|info\|debug",
+              r"exit status 3"]),
+    BootTest("unknown-hv-option-warns", ["frobnicate=1"], [], CODE["ok"],
+             [r"warning: unknown option 'frobnicate' ignored",
+              r"exit status 0"]),
+]
+
+
+def check_console(text: str, expect: list[str], forbid: list[str]) -> list[str]:
+    """Returns report lines; empty if every expectation holds."""
+    report = []
+    for pat in expect:
+        if not re.search(pat, text, re.MULTILINE):
+            report.append(f"MISSING {pat}")
+    for pat in forbid:
+        m = re.search(pat, text, re.MULTILINE)
+        if m:
+            line = text[text.rfind("\n", 0, m.start()) + 1:text.find("\n", m.end())]
+            report.append(f"BAD     {line.strip()}")
+    return report
+
+
+def run_test(t: BootTest, accel: str) -> tuple[bool, str, float]:
+    """Boots once; returns (passed, detail, seconds)."""
+    with tempfile.TemporaryDirectory(prefix="pvx-boottest-") as tmp:
+        mods = []
+        for fname, args in t.modules:
+            f = Path(tmp) / fname
+            f.write_bytes(bytes(range(256)) * 256)      # 64 KiB
+            mods.append(images.Module(f, args))
+        cfg = qemu.QemuConfig(accel=accel, mem_mib=t.mem_mib)
+        out = boot.run_boot(boot.hv_entry(t.hv_args, mods), cfg, t.timeout,
+                            boot.default_log(f"test-{t.name}"))
+    problems = []
+    if out.status.code != t.status:
+        problems.append(f"status {out.status.code} ({out.status.name}), "
+                        f"expected {t.status} ({HV_CODES.get(t.status)})")
+    problems += check_console(out.text, t.expect, t.forbid)
+    detail = f"{out.elapsed:.2f} s, log {out.log}"
+    if problems:
+        tail = "\n".join("    | " + line for line in out.lines[-25:])
+        detail += "\n  " + "\n  ".join(problems) + "\n  console (last lines):\n" + tail
+    return not problems, detail, out.elapsed
+
+
+def run_missing_file_test() -> tuple[bool, str]:
+    """The harness refuses a module that does not exist, before QEMU."""
+    from .cli import main
+    import contextlib
+    import io
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        rc = main(["boot", "hv", "--accel", "tcg", "--quiet",
+                   "--module", "/nonexistent/pvx-module dom=1"])
+    ok = rc == exitcodes.USAGE and "boot file not found: /nonexistent/pvx-module" in err.getvalue()
+    return ok, f"exit {rc}: {err.getvalue().strip()}"

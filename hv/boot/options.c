@@ -1,0 +1,49 @@
+/*
+ * Hypervisor command-line options. The table is the documentation: name,
+ * type, allowed values. Unknown options warn (so a command line meant for
+ * a newer PVX still boots); malformed ones stop the boot.
+ */
+#include <lib/compiler.h>
+#include <lib/printk.h>
+#include <arch/hooks.h>
+#include <boot/cmdline.h>
+#include <boot/options.h>
+#include <public/pvx.h>
+
+struct hv_options hv_opts = { .loglvl = LOG_INFO };
+
+static const char *const loglvl_names[] = { "error", "warn", "info", "debug",
+					    NULL };
+static const char *const crashtest_names[] = { "none",		 "pagefault",
+					       "invalid-opcode", "divide-error",
+					       "panic",		 NULL };
+
+static const struct opt hv_opt_table[] = {
+	{ "loglvl", OPT_CHOICE, &hv_opts.loglvl, .choices = loglvl_names,
+	  .help = "log verbosity" },
+	{ "selftest", OPT_FLAG, &hv_opts.selftest,
+	  .help = "run boot-time self-tests (frame allocator, heap, timer)" },
+	{ "crashtest", OPT_CHOICE, &hv_opts.crashtest,
+	  .choices = crashtest_names,
+	  .help = "test only: fault on purpose after boot" },
+};
+
+static void warn_unknown(void *ctx, const char *name)
+{
+	(void)ctx;
+	pr_warn("unknown option '%s' ignored\n", name);
+}
+
+void options_init(const char *cmdline)
+{
+	char err[200];
+
+	if (cmdline_parse(cmdline, hv_opt_table, ARRAY_SIZE(hv_opt_table),
+			  warn_unknown, NULL, err, sizeof(err))) {
+		pr_err("command line: %s\n", err);
+		pr_err("stopping: exit status %d (configuration error)\n",
+		       PVX_EXIT_CONFIG);
+		arch_exit(PVX_EXIT_CONFIG);
+	}
+	log_set_level((enum log_level)hv_opts.loglvl);
+}

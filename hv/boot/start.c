@@ -1,0 +1,121 @@
+/*
+ * start_pvx(): the hypervisor's table of contents. boot.S enters here in
+ * 64-bit mode on the boot stack with the multiboot2 information's
+ * physical address; each line brings up one layer that the next needs.
+ */
+#include <lib/compiler.h>
+#include <lib/printk.h>
+#include <lib/string.h>
+#include <arch/hooks.h>
+#include <boot/bootinfo.h>
+#include <boot/cmdline.h>
+#include <boot/options.h>
+#include <boot/selftest.h>
+#include <domain/config.h>
+#include <drivers/uart16550.h>
+#include <mm/frames.h>
+#include <mm/heap.h>
+#include <mm/memmap.h>
+#include <public/pvx.h>
+
+#define MBI_MAX_SIZE (1u << 20)
+
+static struct boot_info boot_info;
+static struct boot_domains boot_domains;
+
+static __noreturn void config_error(const char *what, const char *err)
+{
+	pr_err("%s: %s\n", what, err);
+	pr_err("stopping: exit status %d (configuration error)\n",
+	       PVX_EXIT_CONFIG);
+	arch_exit(PVX_EXIT_CONFIG);
+}
+
+static void boot_info_init(uint64_t mbi_phys, struct boot_info *bi)
+{
+	const uint32_t *mbi = arch_phys_to_virt(mbi_phys);
+	char err[160];
+
+	if (mb2_parse(mbi, MIN(mbi[0], MBI_MAX_SIZE), bi, err, sizeof(err)))
+		config_error("boot information", err);
+	bi->mbi_phys = mbi_phys;
+}
+
+static void print_boot_info(const struct boot_info *bi)
+{
+	unsigned int i;
+
+	pr_info("PVX hypervisor, booted by %s\n",
+		bi->loader[0] ? bi->loader : "an unnamed loader");
+	pr_info("command line: \"%s\"\n", bi->cmdline);
+	pr_info("memory map (%u regions):\n", bi->nr_mem);
+	for (i = 0; i < bi->nr_mem; i++)
+		pr_info("  %016lx-%016lx %s\n", bi->mem[i].base,
+			bi->mem[i].base + bi->mem[i].len,
+			mem_type_name(bi->mem[i].type));
+	pr_info("modules (%u):\n", bi->nr_mods);
+	for (i = 0; i < bi->nr_mods; i++)
+		pr_info("  %u: %08lx-%08lx %6lu KiB \"%s\"\n", i,
+			bi->mods[i].start, bi->mods[i].end,
+			(bi->mods[i].end - bi->mods[i].start) >> 10,
+			bi->mods[i].cmdline);
+}
+
+static void warn_module_word(void *ctx, unsigned int mod, const char *name)
+{
+	(void)ctx;
+	pr_warn("module %u: unknown key '%s' ignored\n", mod, name);
+}
+
+static void domains_from_modules(const struct boot_info *bi,
+				 struct boot_domains *doms)
+{
+	char err[200], mem[24];
+	unsigned int i;
+
+	if (domain_config_parse(bi, doms, warn_module_word, NULL, err,
+				sizeof(err)))
+		config_error("module lines", err);
+	for (i = 0; i < doms->nr; i++) {
+		const struct domain_config *d = &doms->dom[i];
+
+		format_size(d->mem_bytes, mem, sizeof(mem));
+		pr_info("domain %u: kernel module %d, ramdisk %s%d, mem %s, "
+			"cmdline \"%s\"\n",
+			d->domid, d->kernel_mod,
+			d->ramdisk_mod == NO_MODULE ? "none" : "module ",
+			d->ramdisk_mod == NO_MODULE ? 0 : d->ramdisk_mod, mem,
+			d->cmdline);
+	}
+}
+
+void start_pvx(uint64_t mbi_phys);
+void start_pvx(uint64_t mbi_phys)
+{
+	struct boot_info *bi = &boot_info;
+
+	uart_init(COM1_PORT, 115200); /* console: everything after prints */
+	arch_desc_init();	      /* GDT, TSS, IDT: faults get reported */
+	boot_info_init(mbi_phys, bi); /* copy the multiboot2 information */
+	options_init(bi->cmdline);    /* our own command line */
+	print_boot_info(bi);
+	frames_init(bi); /* frame allocator over free RAM */
+	arch_paging_init(memmap_top(bi->mem, bi->nr_mem)); /* full direct map */
+	xheap_init();				 /* small-object heap */
+	arch_time_init();			 /* TSC, LAPIC timer */
+	domains_from_modules(bi, &boot_domains); /* module lines -> domains */
+	if (hv_opts.selftest && selftests_run(bi)) {
+		pr_err("stopping: exit status %d (self-test failed)\n",
+		       PVX_EXIT_SELFTEST);
+		arch_exit(PVX_EXIT_SELFTEST);
+	}
+	crashtest_run();
+
+	/* The domain builder arrives with PV guests (issue #3). */
+	if (boot_domains.nr)
+		pr_info("%u domain(s) configured; this build cannot start "
+			"domains yet\n",
+			boot_domains.nr);
+	pr_info("nothing left to run: exit status %d\n", PVX_EXIT_OK);
+	arch_exit(PVX_EXIT_OK);
+}

@@ -1,0 +1,150 @@
+/*
+ * Module lines to domain configurations (see include/domain/config.h).
+ * GRUB passes a module2 line's words after the file name; some loaders
+ * include the file name itself, so a leading word without '=' that looks
+ * like a path is skipped.
+ */
+#include <lib/string.h>
+#include <lib/vsnprintf.h>
+#include <boot/cmdline.h>
+#include <domain/config.h>
+
+static const char *const roles[] = { "kernel", "ramdisk", NULL };
+enum { ROLE_KERNEL, ROLE_RAMDISK };
+
+struct module_words {
+	uint64_t dom, mem;
+	unsigned int role;
+	char cmdline[GUEST_CMDLINE_MAX];
+	int has_dom, has_mem, has_cmdline;
+};
+
+static const char *skip_path(const char *s)
+{
+	const char *p = s;
+
+	while (*p == ' ')
+		p++;
+	if (*p != '/')
+		return s;
+	while (*p && *p != ' ' && *p != '=')
+		p++;
+	return *p == '=' ? s : p;
+}
+
+static int parse_module_line(const struct boot_info *bi, unsigned int i,
+			     struct module_words *mw, config_warn_fn warn,
+			     void *ctx, char *err, size_t errlen)
+{
+	const struct opt opts[] = {
+		{ "dom", OPT_UINT, &mw->dom, .min = 0, .max = DOMID_MAX_BOOT },
+		{ "mem", OPT_SIZE, &mw->mem, .min = DOMAIN_MEM_MIN },
+		{ "role", OPT_CHOICE, &mw->role, .choices = roles },
+		{ "cmdline", OPT_STRING, mw->cmdline,
+		  .buflen = sizeof(mw->cmdline) },
+	};
+	const char *line = skip_path(bi->mods[i].cmdline);
+	struct cmdline_word w;
+	char why[160];
+	int rc;
+
+	memset(mw, 0, sizeof(*mw));
+	while ((rc = cmdline_next(&line, &w, why, sizeof(why))) > 0) {
+		rc = cmdline_apply(&w, opts, 4, why, sizeof(why));
+		if (rc < 0)
+			break;
+		if (rc == 0 && warn)
+			warn(ctx, i, w.name);
+		mw->has_dom |= !strcmp(w.name, "dom");
+		mw->has_mem |= !strcmp(w.name, "mem");
+		mw->has_cmdline |= !strcmp(w.name, "cmdline");
+	}
+	if (rc < 0) {
+		snprintf(err, errlen, "module %u: %s", i, why);
+		return -1;
+	}
+	if (!mw->has_dom) {
+		snprintf(err, errlen, "module %u: missing dom= (line: \"%s\")",
+			 i, bi->mods[i].cmdline);
+		return -1;
+	}
+	if (mw->role == ROLE_RAMDISK && (mw->has_mem || mw->has_cmdline)) {
+		snprintf(err, errlen,
+			 "module %u: mem= and cmdline= belong on the kernel "
+			 "module, not the ramdisk",
+			 i);
+		return -1;
+	}
+	return 0;
+}
+
+static struct domain_config *find_or_add(struct boot_domains *out,
+					 uint16_t domid)
+{
+	unsigned int d;
+
+	for (d = 0; d < out->nr; d++)
+		if (out->dom[d].domid == domid)
+			return &out->dom[d];
+	if (out->nr == MAX_BOOT_DOMAINS)
+		return NULL;
+	out->dom[out->nr] = (struct domain_config){
+		.domid = domid,
+		.mem_bytes = DOMAIN_MEM_DEFAULT,
+		.kernel_mod = NO_MODULE,
+		.ramdisk_mod = NO_MODULE,
+	};
+	return &out->dom[out->nr++];
+}
+
+static int add_module(struct boot_domains *out, unsigned int i,
+		      const struct module_words *mw, char *err, size_t errlen)
+{
+	struct domain_config *d = find_or_add(out, (uint16_t)mw->dom);
+	int *slot;
+
+	if (!d) {
+		snprintf(err, errlen, "module %u: more than %d domains", i,
+			 MAX_BOOT_DOMAINS);
+		return -1;
+	}
+	slot = mw->role == ROLE_KERNEL ? &d->kernel_mod : &d->ramdisk_mod;
+	if (*slot != NO_MODULE) {
+		snprintf(err, errlen,
+			 "module %u: domain %u already has a %s (module %d)", i,
+			 d->domid, roles[mw->role], *slot);
+		return -1;
+	}
+	*slot = (int)i;
+	if (mw->role == ROLE_KERNEL) {
+		if (mw->has_mem)
+			d->mem_bytes = mw->mem;
+		strlcpy(d->cmdline, mw->cmdline, sizeof(d->cmdline));
+	}
+	return 0;
+}
+
+int domain_config_parse(const struct boot_info *bi, struct boot_domains *out,
+			config_warn_fn warn, void *ctx, char *err,
+			size_t errlen)
+{
+	struct module_words mw;
+	unsigned int i;
+
+	memset(out, 0, sizeof(*out));
+	for (i = 0; i < bi->nr_mods; i++) {
+		if (parse_module_line(bi, i, &mw, warn, ctx, err, errlen) ||
+		    add_module(out, i, &mw, err, errlen))
+			return -1;
+	}
+	for (i = 0; i < out->nr; i++) {
+		if (out->dom[i].kernel_mod == NO_MODULE) {
+			snprintf(err, errlen,
+				 "domain %u has no kernel module (only a "
+				 "ramdisk)",
+				 out->dom[i].domid);
+			return -1;
+		}
+	}
+	return 0;
+}

@@ -1,0 +1,88 @@
+/* Host tests of domain/config.c: module lines to domain configurations. */
+#include <stdarg.h>
+#include <stdint.h>
+#include <domain/config.h>
+#include "test.h"
+
+static struct boot_info bi;
+static struct boot_domains doms;
+static char err[200];
+static int warnings;
+
+static void warn(void *ctx, unsigned int mod, const char *name)
+{
+	(void)ctx;
+	(void)mod;
+	(void)name;
+	warnings++;
+}
+
+static int parse(int n, ...)
+{
+	va_list ap;
+	int i;
+
+	memset(&bi, 0, sizeof(bi));
+	va_start(ap, n);
+	for (i = 0; i < n; i++)
+		snprintf(bi.mods[i].cmdline, sizeof(bi.mods[i].cmdline), "%s",
+			 va_arg(ap, const char *));
+	va_end(ap);
+	bi.nr_mods = (unsigned int)n;
+	warnings = 0;
+	err[0] = '\0';
+	return domain_config_parse(&bi, &doms, warn, NULL, err, sizeof(err));
+}
+
+static void test_kernel_and_ramdisk(void)
+{
+	CHECK_EQ(parse(2, "dom=1 mem=512M \"cmdline=console=hvc0 quiet\"",
+		       "dom=1 role=ramdisk"),
+		 0);
+	CHECK_EQ(doms.nr, 1);
+	CHECK_EQ(doms.dom[0].domid, 1);
+	CHECK_EQ(doms.dom[0].mem_bytes, 512ull << 20);
+	CHECK_STR(doms.dom[0].cmdline, "console=hvc0 quiet");
+	CHECK_EQ(doms.dom[0].kernel_mod, 0);
+	CHECK_EQ(doms.dom[0].ramdisk_mod, 1);
+}
+
+static void test_defaults_and_path_word(void)
+{
+	CHECK_EQ(parse(2, "/boot/vmlinux dom=1", "dom=2 cmdline=\"x\" bogus"),
+		 0);
+	CHECK_EQ(doms.nr, 2);
+	CHECK_EQ(doms.dom[0].mem_bytes, DOMAIN_MEM_DEFAULT);
+	CHECK_EQ(doms.dom[0].ramdisk_mod, NO_MODULE);
+	CHECK_STR(doms.dom[1].cmdline, "x");
+	CHECK_EQ(warnings, 1);
+}
+
+static void test_errors(void)
+{
+	CHECK_EQ(parse(1, "mem=512M"), -1);
+	CHECK(strstr(err, "module 0: missing dom=") != NULL);
+	CHECK_EQ(parse(1, "dom=1 mem=12Q"), -1);
+	CHECK(strstr(err, "mem=12Q") != NULL);
+	CHECK_EQ(parse(1, "dom=1 mem=1M"), -1);
+	CHECK(strstr(err, "out of range") != NULL);
+	CHECK_EQ(parse(1, "dom=1 role=initrd"), -1);
+	CHECK(strstr(err, "kernel|ramdisk") != NULL);
+	CHECK_EQ(parse(1, "dom=1 role=ramdisk"), -1);
+	CHECK(strstr(err, "no kernel module") != NULL);
+	CHECK_EQ(parse(2, "dom=1", "dom=1"), -1);
+	CHECK(strstr(err, "already has a kernel") != NULL);
+	CHECK_EQ(parse(2, "dom=1", "dom=1 role=ramdisk mem=1G"), -1);
+	CHECK(strstr(err, "belong on the kernel") != NULL);
+	CHECK_EQ(parse(1, "dom=70000"), -1);
+	CHECK_EQ(parse(1, "dom=1 cmdline=\"open"), -1);
+	CHECK(strstr(err, "closing quote") != NULL);
+}
+
+int main(void)
+{
+	RUN(test_kernel_and_ramdisk);
+	RUN(test_defaults_and_path_word);
+	RUN(test_errors);
+	return TEST_DONE();
+}
