@@ -1,28 +1,55 @@
-"""Command-line interface: `pvx boot`, `pvx test`."""
+"""Command-line interface: `pvx boot`, `pvx test`, `pvx kernel`.
+
+`pvx boot native|pv [options] -- CMD...`: everything after `--` is the
+guest command (argparse cannot tell a positional list after options from
+stray arguments, so main() splits argv at the first `--` itself).
+"""
 from __future__ import annotations
 
 import argparse
 import sys
 
-from . import exitcodes
+from . import exitcodes, guestrun
 
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="pvx", description="PVX harness")
     sub = p.add_subparsers(dest="command", required=True)
 
-    b = sub.add_parser("boot", help="boot a configuration in QEMU")
-    b.add_argument("config", choices=["hv"],
-                   help="hv: the hypervisor with the given modules")
+    b = sub.add_parser(
+        "boot", help="boot a configuration in QEMU",
+        usage="pvx boot {hv,native,pv} [options] [-- CMD...]",
+        epilog="native/pv run CMD in the guest's busybox initramfs under sh -c "
+               "(one word is taken as a shell command line, several are quoted "
+               "and joined), print its output on stdout and exit with its "
+               f"status; {guestrun.NO_GUEST_RESULT} if it never finished, "
+               "124 on timeout, or the hypervisor's status (pv).")
+    b.add_argument("config", choices=["hv", "native", "pv"],
+                   help="hv: the hypervisor with the given modules; native: Linux "
+                        "on QEMU; pv: Linux as domain 1 of the hypervisor")
     b.add_argument("--hv-args", default="",
                    help="hypervisor command line, e.g. 'loglvl=debug selftest'")
     b.add_argument("--module", action="append", default=[], metavar="'PATH ARGS'",
-                   help="a module2 line: path and arguments, shell-quoted")
+                   help="a module2 line: path and arguments, shell-quoted "
+                        "(pv: added after the guest's)")
+    b.add_argument("--kernel", default="stock", metavar="stock|patched|PATH",
+                   help="guest kernel: Debian's stock kernel (fetched on first use), "
+                        "guests/linux's build, or a bzImage/vmlinux (default stock)")
+    b.add_argument("--guest-args", default="", metavar="'ARGS'",
+                   help="extra guest kernel arguments, e.g. 'loglevel=8 pvx.loglevel=8'")
+    b.add_argument("--kmod", action="append", default=[], metavar="NAME",
+                   help="put this kernel module (and its dependencies) in the "
+                        "initramfs for modprobe (repeatable)")
     b.add_argument("--accel", choices=["auto", "tcg", "kvm"], default="auto",
                    help="auto: KVM if a canary boot proves it works, else TCG")
     b.add_argument("--cpu", default="qemu64", help="QEMU -cpu model (recorded)")
-    b.add_argument("--mem", type=int, default=1024, help="guest RAM in MiB")
-    b.add_argument("--timeout", type=float, default=60.0, help="seconds")
+    b.add_argument("--mem", type=int,
+                   help="MiB: QEMU RAM for hv (1024), the guest's RAM for "
+                        "native/pv (512)")
+    b.add_argument("--qemu-mem", type=int, metavar="MIB",
+                   help="native/pv: QEMU RAM (default --mem; pv: --mem + 256)")
+    b.add_argument("--timeout", type=float,
+                   help="seconds (hv 60, native/pv 300)")
     b.add_argument("--log", help="console log file (default build/runs/...)")
     b.add_argument("--quiet", action="store_true", help="do not echo the console")
     b.add_argument("--qemu-debug", default="", metavar="FLAGS",
@@ -30,6 +57,14 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--qemu-debug-log", metavar="FILE", help="QEMU -D file")
     b.add_argument("--gdb", action="store_true",
                    help="start paused with a gdb stub on tcp::1234 (no timeout)")
+
+    k = sub.add_parser("kernel", help="find (or fetch) a guest kernel; print "
+                                      "its files, version and Xen notes as JSON")
+    k.add_argument("spec", nargs="?", default="stock", metavar="stock|patched|PATH")
+    k.add_argument("--refresh", action="store_true",
+                   help="stock: ask apt for the current package, fetch it if new")
+    k.add_argument("--vmlinux", action="store_true",
+                   help="also extract the ELF vmlinux and read its Xen notes")
 
     t = sub.add_parser("test", help="run the test suites (make test)")
     t.add_argument("--suite", action="append", default=[],
@@ -39,12 +74,28 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def split_command(argv: list[str]) -> tuple[list[str], list[str]]:
+    """(options, guest command): argv split at the first `--`."""
+    if "--" in argv:
+        i = argv.index("--")
+        return argv[:i], argv[i + 1:]
+    return argv, []
+
+
 def main(argv: list[str]) -> int:
     parser = build_parser()
+    argv, cmd = split_command(argv)
     try:
         args = parser.parse_args(argv)
     except SystemExit as e:
         return exitcodes.USAGE if e.code else 0
+    if cmd and args.command != "boot":
+        print(f"pvx {args.command}: unexpected `-- {' '.join(cmd)}`", file=sys.stderr)
+        return exitcodes.USAGE
+    args.cmd = cmd
+    if args.command == "kernel":
+        from .kernels import cmd_kernel
+        return cmd_kernel(args)
     if args.command == "boot":
         from .boot import cmd_boot
         return cmd_boot(args)

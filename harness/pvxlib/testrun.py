@@ -6,7 +6,8 @@ Suites, cheapest first:
   hv-unit       host unit tests of the hypervisor's pure-logic files (ASan, UBSan)
   harness-unit  python3 unittest of harness/tests
   workloads     the microbenchmark suite's host self-check (when present)
-  boot          QEMU boots of the hypervisor (boottests.py)
+  boot          QEMU boots of the hypervisor (boottests.py), and one native
+                boot of Debian's stock kernel running a command
 """
 from __future__ import annotations
 
@@ -106,7 +107,15 @@ def suite_boot() -> Iterator[Result]:
     p = _run(["make", "-s", "-C", "hv"])
     if p.returncode != 0:
         yield Result("boot/build-hv", False, p.stdout[-3000:])
-        return
+    else:
+        yield from _hv_boot_tests()
+    accel, _ = qemu.choose_accel("auto", boot.kvm_canary)
+    ok, detail, note = boottests.run_native_stock_test(accel)
+    yield Result("boot/native-stock-kernel-runs-command", ok, detail, note)
+
+
+def _hv_boot_tests() -> Iterator[Result]:
+    from . import boot, boottests
     ok, detail = boottests.run_missing_file_test()
     yield Result("boot/missing-module-file", ok, detail)
     accel, why = qemu.choose_accel("auto", boot.kvm_canary)

@@ -28,6 +28,48 @@ class CliTest(unittest.TestCase):
             self.assertEqual(main(["boot", "hv", "--mem", "lots"]), 64)
 
 
+class GuestBootTest(unittest.TestCase):
+    """`pvx boot native|pv`: everything decided before QEMU starts."""
+
+    def run_main(self, argv):
+        import contextlib
+        import io
+        err = io.StringIO()
+        with contextlib.redirect_stderr(err):
+            rc = main(argv)
+        return rc, err.getvalue()
+
+    def test_split_at_double_dash(self):
+        from pvxlib.cli import split_command
+        self.assertEqual(split_command(["boot", "native", "--", "ls", "--", "-l"]),
+                         (["boot", "native"], ["ls", "--", "-l"]))
+        self.assertEqual(split_command(["test"]), (["test"], []))
+
+    def test_command_string(self):
+        self.assertEqual(boot.command_string(["uname -a; echo ok"]), "uname -a; echo ok")
+        self.assertEqual(boot.command_string(["ls", "my file"]), "ls 'my file'")
+
+    def test_usage_errors_before_qemu(self):
+        rc, err = self.run_main(["boot", "native"])
+        self.assertEqual(rc, 64)
+        self.assertIn("give the guest command after `--`", err)
+        rc, err = self.run_main(["boot", "pv", "--kernel", "/nonexistent/bzImage", "--", "true"])
+        self.assertEqual(rc, 64)
+        self.assertIn("kernel not found: /nonexistent/bzImage", err)
+        rc, err = self.run_main(["boot", "hv", "--", "true"])
+        self.assertEqual(rc, 64)
+        rc, err = self.run_main(["test", "--", "x"])
+        self.assertEqual(rc, 64)
+
+    def test_pv_module_lines(self):
+        mods = boot.pv_modules(Path("/c/vmlinux"), Path("/c/rootfs.cpio.gz"), 512,
+                               "console=hvc0 panic=-1 pvx.cmd=dHJ1ZQ==")
+        self.assertEqual([(m.path, m.args) for m in mods],
+                         [(Path("/c/vmlinux"), ["dom=1", "mem=512M",
+                           "cmdline=console=hvc0 panic=-1 pvx.cmd=dHJ1ZQ=="]),
+                          (Path("/c/rootfs.cpio.gz"), ["dom=1", "role=ramdisk"])])
+
+
 class CheckConsoleTest(unittest.TestCase):
     def test_missing_and_bad(self):
         text = "(PVX) a\n(PVX) warning: x\n(PVX) exit status 0"

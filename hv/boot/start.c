@@ -7,15 +7,22 @@
 #include <lib/printk.h>
 #include <lib/string.h>
 #include <arch/hooks.h>
+#include <arch/x86/pv.h>
 #include <boot/bootinfo.h>
 #include <boot/cmdline.h>
 #include <boot/options.h>
 #include <boot/selftest.h>
+#include <domain/build.h>
 #include <domain/config.h>
+#include <domain/domain.h>
 #include <drivers/uart16550.h>
 #include <mm/frames.h>
 #include <mm/heap.h>
+#include <mm/frame_table.h>
+#include <mm/m2p.h>
 #include <mm/memmap.h>
+#include <time/time.h>
+#include <arch/x86/layout.h>
 #include <public/pvx.h>
 
 #define MBI_MAX_SIZE (1u << 20)
@@ -89,6 +96,23 @@ static void domains_from_modules(const struct boot_info *bi,
 	}
 }
 
+static __noreturn void start_domains(const struct boot_info *bi,
+				     const struct boot_domains *doms)
+{
+	struct domain *d;
+
+	if (doms->nr > 1) {
+		pr_err("%u domains configured; this build runs one\n",
+		       doms->nr);
+		arch_exit(PVX_EXIT_CONFIG);
+	}
+	d = pv_build_domain(bi, &doms->dom[0]);
+	if (!d)
+		config_error("domain builder", "the domain could not be built");
+	pr_info("d%u: starting\n", d->domid);
+	pv_start_vcpu(&d->vcpu0);
+}
+
 void start_pvx(uint64_t mbi_phys);
 void start_pvx(uint64_t mbi_phys)
 {
@@ -110,12 +134,13 @@ void start_pvx(uint64_t mbi_phys)
 		arch_exit(PVX_EXIT_SELFTEST);
 	}
 	crashtest_run();
-
-	/* The domain builder arrives with PV guests (issue #3). */
-	if (boot_domains.nr)
-		pr_info("%u domain(s) configured; this build cannot start "
-			"domains yet\n",
-			boot_domains.nr);
-	pr_info("nothing left to run: exit status %d\n", PVX_EXIT_OK);
-	arch_exit(PVX_EXIT_OK);
+	if (boot_domains.nr == 0) {
+		pr_info("no domains configured: exit status %d\n", PVX_EXIT_OK);
+		arch_exit(PVX_EXIT_OK);
+	}
+	frame_table_init(memmap_top(bi->mem, bi->nr_mem) / PAGE_SIZE);
+	m2p_init(memmap_top(bi->mem, bi->nr_mem) / PAGE_SIZE); /* RO M2P */
+	time_init();			  /* system time, wallclock */
+	arch_pv_init();			  /* SYSCALL, PAT, guest FPU */
+	start_domains(bi, &boot_domains); /* build, run: never returns */
 }

@@ -29,6 +29,11 @@ void log_set_level(enum log_level level)
 	log_level = level;
 }
 
+int log_enabled(enum log_level level)
+{
+	return level <= log_level;
+}
+
 int vprintk_level(enum log_level level, const char *fmt, va_list ap)
 {
 	char buf[512];

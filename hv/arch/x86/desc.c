@@ -107,6 +107,8 @@ static void idt_init(void)
 	set_gate(2, IST_NMI);
 	set_gate(8, IST_DF);
 	set_gate(18, IST_MCE);
+	idt[3].type_attr |= 3 << 5; /* guest int3 arrives as #BP */
+	idt[4].type_attr |= 3 << 5; /* guest into arrives as #OF */
 }
 
 /* Remap the legacy 8259 PICs away from the exception vectors and mask
@@ -142,4 +144,12 @@ void arch_desc_init(void)
 void arch_set_kernel_stack(uint64_t rsp0)
 {
 	tss.rsp[0] = rsp0;
+}
+
+/* Guest descriptors occupy entries below FIRST_RESERVED_GDT_ENTRY of the
+ * one GDT (arch/x86/pv_gdt.c keeps them equal to the guest's frames). */
+void arch_gdt_write_guest(unsigned int idx, unsigned long long desc)
+{
+	if (idx < FIRST_RESERVED_GDT_ENTRY)
+		gdt[idx] = desc;
 }

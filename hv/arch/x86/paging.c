@@ -15,6 +15,9 @@
 #include <arch/x86/layout.h>
 #include <arch/x86/page.h>
 #include <mm/frames.h>
+#include <mm/frame_table.h>
+#include <mm/pgtable.h>
+#include <public/xen_abi.h>
 #include <public/pvx.h>
 
 extern pte_t boot_pml4[PT_ENTRIES];
@@ -52,7 +55,9 @@ static pte_t *next_table(pte_t *entry)
 	}
 	t = arch_phys_to_virt(pfn << PAGE_SHIFT);
 	memset(t, 0, PAGE_SIZE);
-	*entry = (pfn << PAGE_SHIFT) | _PAGE_PRESENT | _PAGE_RW;
+	/* US on intermediate entries is harmless: the leaf decides, and
+	 * only the M2P's leaves allow user access. */
+	*entry = (pfn << PAGE_SHIFT) | _PAGE_PRESENT | _PAGE_RW | _PAGE_USER;
 	return t;
 }
 
@@ -106,4 +111,38 @@ void arch_paging_init(uint64_t max_phys)
 		end > BOOT_DIRECTMAP_SIZE ? end >> 20
 					  : BOOT_DIRECTMAP_SIZE >> 20,
 		(void *)DIRECTMAP_VIRT_START);
+}
+
+void *mfn_to_virt(uint64_t mfn)
+{
+	return arch_phys_to_virt(mfn << PAGE_SHIFT);
+}
+
+void arch_flush_tlb_local(void)
+{
+	write_cr3(read_cr3());
+}
+
+void arch_invlpg(uint64_t va)
+{
+	invlpg(va);
+}
+
+/* The M2P, read-only and user-accessible (guests read it at CPL 3), at
+ * MACH2PHYS_VIRT_START; the intermediate tables allow user access too. */
+void arch_map_m2p(uint64_t phys, uint64_t len)
+{
+	uint64_t off;
+
+	for (off = 0; off < len; off += PAGE_SIZE)
+		map_4k(MACH2PHYS_VIRT_START + off, phys + off,
+		       _PAGE_PRESENT | _PAGE_USER | _PAGE_NX);
+	boot_pml4[pt_index(MACH2PHYS_VIRT_START, L4_SHIFT)] |= _PAGE_USER;
+}
+
+/* Guest roots carry the hypervisor's slots 256..271 as they are here;
+ * the slots must all exist before the first guest table is validated. */
+uint64_t arch_hv_l4_entry(unsigned int slot)
+{
+	return boot_pml4[slot];
 }

@@ -30,6 +30,10 @@ SECTIONS
 
 	.rodata : AT(ADDR(.rodata) - HV_VIRT_OFFSET) {
 		*(.rodata .rodata.*)
+		. = ALIGN(8);
+		__ex_table_start = .;
+		KEEP(*(.ex_table))
+		__ex_table_end = .;
 	} :image
 
 	.data : AT(ADDR(.data) - HV_VIRT_OFFSET) {

@@ -65,3 +65,13 @@ void arch_wait_for_interrupt(void)
 {
 	safe_halt();
 }
+
+uint64_t arch_read_tsc(void)
+{
+	return rdtsc();
+}
+
+uint64_t arch_tsc_hz(void)
+{
+	return tsc_hz;
+}

@@ -16,6 +16,8 @@
 #include <arch/x86/regs.h>
 #include <arch/x86/apic.h>
 #include <public/pvx.h>
+#include <arch/x86/pv.h>
+#include <domain/domain.h>
 
 static const char *const exception_names[32] = {
 	[0] = "divide error (#DE)",
@@ -93,11 +95,52 @@ static __noreturn void fatal_trap(const struct cpu_regs *r)
 	arch_exit(PVX_EXIT_HV_FAULT);
 }
 
+struct ex_entry {
+	uint64_t insn, fixup;
+};
+extern const struct ex_entry __ex_table_start[], __ex_table_end[];
+extern char iret_to_guest[];
+
+/* A fault on an instruction listed in the exception table (guest-memory
+ * copies, guest selector loads) resumes at its fixup. */
+static int fixup_exception(struct cpu_regs *regs)
+{
+	const struct ex_entry *e;
+
+	for (e = __ex_table_start; e < __ex_table_end; e++) {
+		if (e->insn == regs->rip) {
+			regs->rip = e->fixup;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static void hv_exception(struct cpu_regs *regs)
+{
+	if ((regs->vector == 14 || regs->vector == 13) && fixup_exception(regs))
+		return;
+	/* The return to the guest faulted on its frame (bad selector or
+	 * non-canonical RIP from an iret hypercall): the guest's fault. */
+	if (regs->rip == (uint64_t)iret_to_guest && current_vcpu())
+		domain_crash(current_vcpu()->domain,
+			     "return to guest faulted (vector %lu): bad iret "
+			     "frame",
+			     regs->vector);
+	fatal_trap(regs);
+}
+
 void do_trap(struct cpu_regs *regs);
 void do_trap(struct cpu_regs *regs)
 {
-	if (regs->vector < 32)
-		fatal_trap(regs);
+	if ((regs->cs & 3) == 3) {
+		pv_trap_from_guest(regs);
+		return;
+	}
+	if (regs->vector < 32) {
+		hv_exception(regs);
+		return;
+	}
 	if (regs->vector == VECTOR_LAPIC_TIMER) {
 		apic_timer_interrupt();
 		return;

@@ -28,6 +28,19 @@ uint64_t arch_now_ns(void);
 void arch_timer_set(uint64_t ns, void (*handler)(void));
 void arch_wait_for_interrupt(void);
 
+/* Memory management hooks used by mm/. */
+void arch_map_m2p(uint64_t phys, uint64_t len);
+void arch_invlpg(uint64_t va);
+uint64_t arch_read_tsc(void);
+uint64_t arch_tsc_hz(void);
+/* Wall-clock time from the CMOS RTC, seconds since 1970 (UTC). */
+uint64_t arch_rtc_seconds(void);
+
+/* PV guest support: MSRs for SYSCALL, CR0/CR4 for guest FPU/SSE. */
+void arch_pv_init(void);
+/* Starts running the guest from guest_regs(); never returns. */
+__noreturn void arch_enter_guest(void);
+
 /* Stop the machine, reporting status (PVX_EXIT_*) to QEMU's debug-exit
  * device; never returns. */
 __noreturn void arch_exit(int status);

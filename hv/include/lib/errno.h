@@ -6,7 +6,7 @@
 #ifndef HV_LIB_ERRNO_H
 #define HV_LIB_ERRNO_H
 
-#define XEN_ERRNO(name, value) name = value,
+#define XEN_ERRNO(name, value) XEN_##name = value,
 enum {
 #include <xen/errno.h>
 };

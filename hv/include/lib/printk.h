@@ -21,6 +21,7 @@ void console_register(struct console_sink *sink);
 void console_write(const char *s, size_t len);
 
 void log_set_level(enum log_level level);
+int log_enabled(enum log_level level);
 int vprintk_level(enum log_level level, const char *fmt, va_list ap);
 int printk(const char *fmt, ...) __printf(1, 2);
 int printk_level(enum log_level level, const char *fmt, ...) __printf(2, 3);

@@ -10,7 +10,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <xen/xen.h>
+#include <xen/callback.h>
 #include <xen/event_channel.h>
+#include <xen/physdev.h>
 #include <xen/grant_table.h>
 #include <xen/memory.h>
 #include <xen/sched.h>

@@ -27,6 +27,9 @@
 #define VECTOR_PIC_BASE	   0x20
 #define VECTOR_LAPIC_TIMER 0xf0
 #define VECTOR_SPURIOUS	   0xff
+/* Pseudo-vectors in the frame of a SYSCALL entry (not IDT vectors). */
+#define VECTOR_SYSCALL	 0x100
+#define VECTOR_SYSCALL32 0x101
 
 /* IST slots in the TSS for exceptions that must not use a possibly
  * broken stack. */
@@ -34,5 +37,10 @@
 #define IST_DF	  2
 #define IST_MCE	  3
 #define IST_COUNT 3
+
+#ifndef __ASSEMBLY__
+/* Writes guest descriptor idx (< FIRST_RESERVED_GDT_ENTRY) of the GDT. */
+void arch_gdt_write_guest(unsigned int idx, unsigned long long desc);
+#endif
 
 #endif

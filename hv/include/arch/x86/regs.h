@@ -6,6 +6,9 @@
 #ifndef HV_ARCH_X86_REGS_H
 #define HV_ARCH_X86_REGS_H
 
+#define CPU_REGS_SIZE 176
+
+#ifndef __ASSEMBLY__
 #include <stdint.h>
 
 struct cpu_regs {
@@ -17,7 +20,7 @@ struct cpu_regs {
 	uint64_t rip, cs, rflags, rsp, ss;
 };
 
-#define CPU_REGS_SIZE 176
 _Static_assert(sizeof(struct cpu_regs) == CPU_REGS_SIZE, "entry.S frame");
+#endif
 
 #endif
