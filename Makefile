@@ -46,7 +46,7 @@ run: deps hv
 # self-tests (issue #4 turns this into the quick experiment and report).
 reproduce-quick: run
 
-HV_C_FILES = $(shell git ls-files 'hv/*.c' 'hv/*.h' 2>/dev/null || find hv -name '*.[ch]' -not -path '*/build/*')
+HV_C_FILES = $(shell find hv -name '*.[ch]' -not -path 'hv/build/*' | sort)
 
 format:
 	clang-format -i $(HV_C_FILES)

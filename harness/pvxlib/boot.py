@@ -33,6 +33,7 @@ class BootOutcome:
     lines: list[str]
     elapsed: float
     log: Path
+    times: list[float] = field(default_factory=list)   # arrival of each line
 
     @property
     def text(self) -> str:
@@ -86,7 +87,7 @@ def run_boot(entry: images.BootEntry, cfg: qemu.QemuConfig, timeout: float,
         status = exitcodes.RunStatus(exitcodes.TIMEOUT, "timeout", False)
     else:
         status = exitcodes.from_qemu(res.returncode)
-    return BootOutcome(status, cons.lines, res.elapsed, log)
+    return BootOutcome(status, cons.lines, res.elapsed, log, cons.times)
 
 
 def kvm_canary() -> bool:

@@ -138,36 +138,3 @@ def run_missing_file_test() -> tuple[bool, str]:
     return ok, f"exit {rc}: {err.getvalue().strip()}"
 
 
-NATIVE_CMD = "uname -a; cat /proc/cpuinfo | head -5; echo ok"
-
-
-def native_expectations(release: str) -> list[str]:
-    return [rf"^Linux \S+ {re.escape(release)} .* x86_64", r"^processor\s*: 0$",
-            r"^vendor_id\s*: \S+", r"^model name\s*: ", r"\nok$"]
-
-
-def run_native_stock_test(accel: str) -> tuple[bool, str, str]:
-    """Boots the stock kernel natively; returns (passed, detail, note)."""
-    t0 = time.monotonic()
-    try:
-        setup = boot.prepare_guest("native", "stock", NATIVE_CMD)
-    except boot.SetupError as e:
-        return False, f"setup failed: {e}", ""
-    ready = time.monotonic() - t0
-    cfg = qemu.QemuConfig(accel=accel, mem_mib=setup.qemu_mem_mib)
-    run = boot.run_guest(setup, cfg, 120.0, boot.default_log("test-native-stock"))
-    r, release = run.result, setup.kernel.meta.get("release", "")
-    problems = check_console("\n".join(r.output), native_expectations(release), [])
-    if run.verdict.code != 0:
-        problems.insert(0, f"exit {run.verdict.code}: {run.verdict.message}")
-    if r.uptime is None:
-        problems.append("MISSING @@PVX-UPTIME")
-    init = f"{r.uptime:.2f} s" if r.uptime is not None else "?"
-    fetched = setup.kernel.meta.get("download_seconds", "?")
-    note = (f"{run.outcome.elapsed:.2f} s; /init at {init} guest time; kernel "
-            f"{release} ready in {ready:.1f} s (first fetch took {fetched} s)")
-    detail = f"log {run.outcome.log}"
-    if problems:
-        tail = "\n".join("    | " + line for line in run.outcome.lines[-25:])
-        detail += "\n  " + "\n  ".join(problems) + "\n  console (last lines):\n" + tail
-    return not problems, detail, note

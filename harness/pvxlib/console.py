@@ -8,6 +8,7 @@ the tests' checks.
 from __future__ import annotations
 
 import re
+import time
 from typing import Callable, TextIO
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b[()][A-Za-z0-9]|\x1b[=>]")
@@ -25,6 +26,7 @@ class ConsoleFilter:
         self.sinks = sinks
         self.pending = ""
         self.lines: list[str] = []
+        self.times: list[float] = []    # time.monotonic() at each line's arrival
 
     def feed(self, data: bytes) -> None:
         text = self.pending + data.decode("utf-8", errors="replace")
@@ -40,6 +42,7 @@ class ConsoleFilter:
 
     def _emit(self, line: str) -> None:
         self.lines.append(line)
+        self.times.append(time.monotonic())
         for s in self.sinks:
             s(line)
 

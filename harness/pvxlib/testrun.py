@@ -6,7 +6,8 @@ Suites, cheapest first:
   hv-unit       host unit tests of the hypervisor's pure-logic files (ASan, UBSan)
   harness-unit  python3 unittest of harness/tests
   workloads     the microbenchmark suite's host self-check (when present)
-  boot          QEMU boots of the hypervisor (boottests.py), and one native
+  boot          QEMU boots of the hypervisor (boottests.py)
+  guest         Linux on PVX and natively: issue #3's checklist (guesttests.py), and one native
                 boot of Debian's stock kernel running a command
 """
 from __future__ import annotations
@@ -109,9 +110,6 @@ def suite_boot() -> Iterator[Result]:
         yield Result("boot/build-hv", False, p.stdout[-3000:])
     else:
         yield from _hv_boot_tests()
-    accel, _ = qemu.choose_accel("auto", boot.kvm_canary)
-    ok, detail, note = boottests.run_native_stock_test(accel)
-    yield Result("boot/native-stock-kernel-runs-command", ok, detail, note)
 
 
 def _hv_boot_tests() -> Iterator[Result]:
@@ -125,12 +123,26 @@ def _hv_boot_tests() -> Iterator[Result]:
         yield Result(f"boot/{t.name}", passed, detail, f"{secs:.2f} s")
 
 
+def suite_guest() -> Iterator[Result]:
+    from . import boot, guesttests
+    p = _run(["make", "-s", "-C", "hv"])
+    if p.returncode != 0:
+        yield Result("guest/build-hv", False, p.stdout[-3000:])
+        return
+    accel, why = qemu.choose_accel("auto", boot.kvm_canary)
+    print(f"# guest tests use {accel} ({why})", flush=True)
+    for name, fn in guesttests.TESTS.items():
+        o = fn(accel)
+        yield Result(f"guest/{name}", o.ok, o.detail, o.note)
+
+
 SUITES: dict[str, Callable[[], Iterator[Result]]] = {
     "format": suite_format,
     "hv-unit": suite_hv_unit,
     "harness-unit": suite_harness_unit,
     "workloads": suite_workloads,
     "boot": suite_boot,
+    "guest": suite_guest,
 }
 
 

@@ -28,10 +28,11 @@
 #include <mm/pgtable.h>
 #include <time/time.h>
 
-#define PT_FLAGS	(_PAGE_PRESENT | _PAGE_RW | _PAGE_USER | _PAGE_ACCESSED | \
-			 _PAGE_DIRTY)		/* 0x67 */
-#define L1_RW		(_PAGE_PRESENT | _PAGE_RW | _PAGE_ACCESSED)	/* 0x23 */
-#define L1_RO		(_PAGE_PRESENT | _PAGE_ACCESSED)		/* 0x21 */
+#define PT_FLAGS                                                  \
+	(_PAGE_PRESENT | _PAGE_RW | _PAGE_USER | _PAGE_ACCESSED | \
+	 _PAGE_DIRTY)					  /* 0x67 */
+#define L1_RW (_PAGE_PRESENT | _PAGE_RW | _PAGE_ACCESSED) /* 0x23 */
+#define L1_RO (_PAGE_PRESENT | _PAGE_ACCESSED)		  /* 0x21 */
 
 struct builder {
 	struct domain *d;
@@ -92,16 +93,18 @@ static void load_kernel(struct builder *b)
  * pop %rcx; ret", slot 23 (iret) has no return (PV-BOOT.md 1.9). */
 static void fill_hypercall_page(struct builder *b)
 {
-	uint64_t va = b->k.hypercall_page, pfn = (va - b->l.virt_base) / PAGE_SIZE;
+	uint64_t va = b->k.hypercall_page,
+		 pfn = (va - b->l.virt_base) / PAGE_SIZE;
 	uint8_t *p = pfn_to_virt(b, pfn);
 	unsigned int i;
 
 	memset(p, 0xcc, PAGE_SIZE);
 	for (i = 0; i < PAGE_SIZE / 32; i++, p += 32) {
-		const uint8_t normal[] = { 0x51, 0x41, 0x53, 0xb8, (uint8_t)i, 0, 0, 0,
-					   0x0f, 0x05, 0x41, 0x5b, 0x59, 0xc3 };
-		const uint8_t iret[] = { 0x51, 0x41, 0x53, 0x50, 0xb8, 23, 0, 0, 0,
-					 0x0f, 0x05 };
+		const uint8_t normal[] = { 0x51, 0x41, 0x53, 0xb8, (uint8_t)i,
+					   0,	 0,    0,    0x0f, 0x05,
+					   0x41, 0x5b, 0x59, 0xc3 };
+		const uint8_t iret[] = { 0x51, 0x41, 0x53, 0x50, 0xb8, 23,
+					 0,    0,    0,	   0x0f, 0x05 };
 
 		if (i == __HYPERVISOR_iret)
 			memcpy(p, iret, sizeof(iret));
@@ -115,7 +118,7 @@ static void fill_hypercall_page(struct builder *b)
 struct mapper {
 	struct builder *b;
 	uint64_t *l4;
-	uint64_t next_pt;	/* next unused table pfn */
+	uint64_t next_pt; /* next unused table pfn */
 };
 
 static uint64_t *table_for(struct mapper *m, uint64_t *parent, unsigned int idx)
@@ -140,8 +143,8 @@ static void map_pages(struct mapper *m, uint64_t va, uint64_t first_pfn,
 		uint64_t *l1 = table_for(m, l2, pt_index(va, L2_SHIFT));
 
 		l1[pt_index(va, L1_SHIFT)] =
-			(pfn_to_mfn(m->b, first_pfn + i) << PAGE_SHIFT) |
-			flags(m->b, first_pfn + i);
+		    (pfn_to_mfn(m->b, first_pfn + i) << PAGE_SHIFT) |
+		    flags(m->b, first_pfn + i);
 	}
 }
 
@@ -272,7 +275,8 @@ static int build(struct builder *b, const struct domain_config *cfg)
 	fill_start_info(b, cfg->cmdline);
 	init_vcpu_regs(b);
 	if ((rc = pin_initial_tables(b)))
-		return builder_fail("initial page tables failed validation", rc);
+		return builder_fail("initial page tables failed validation",
+				    rc);
 	return 0;
 }
 
@@ -283,7 +287,8 @@ static void print_layout(const struct builder *b)
 	pr_info("d%u: kernel %s, entry %016lx, %lu MiB at mfn %lx\n",
 		b->d->domid, b->k.guest_os, b->k.entry,
 		b->d->nr_pages >> (20 - PAGE_SHIFT), b->d->first_mfn);
-	pr_info("d%u: start_info pfn %lx, page tables pfn %lx+%lu, v_end %016lx\n",
+	pr_info("d%u: start_info pfn %lx, page tables pfn %lx+%lu, v_end "
+		"%016lx\n",
 		b->d->domid, l->start_info_pfn, l->pt_pfn, l->nr_pt, l->v_end);
 	pr_info("d%u: initrd pfn %lx (%lu KiB), p2m pfn %lx+%lu at %016lx\n",
 		b->d->domid, l->initrd_pfn, l->initrd_len >> 10, l->p2m_pfn,
@@ -296,7 +301,7 @@ struct domain *pv_build_domain(const struct boot_info *bi,
 	static struct builder b;
 	const struct boot_module *km = &bi->mods[cfg->kernel_mod];
 	const struct boot_module *rm =
-		cfg->ramdisk_mod == NO_MODULE ? NULL : &bi->mods[cfg->ramdisk_mod];
+	    cfg->ramdisk_mod == NO_MODULE ? NULL : &bi->mods[cfg->ramdisk_mod];
 	char err[160];
 
 	memset(&b, 0, sizeof(b));

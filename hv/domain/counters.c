@@ -10,10 +10,13 @@ void counters_print(const struct domain *d)
 	const struct domain_counters *c = &d->counters;
 	unsigned int i;
 
-	printk("(PVX) counters d%u: bounces=%lu events=%lu timer_irqs=%lu cr3_loads=%lu tlb_flushes=%lu\n",
+	printk("(PVX) counters d%u: bounces=%lu events=%lu timer_irqs=%lu "
+	       "cr3_loads=%lu tlb_flushes=%lu\n",
 	       d->domid, c->bounces, c->events_delivered, c->timer_interrupts,
 	       c->cr3_loads, c->tlb_flushes);
-	printk("(PVX) counters d%u: mmu_update_entries=%lu mmuext_ops=%lu multicall_entries=%lu validations=%lu ptwr=%lu priv_ops=%lu cpuid=%lu\n",
+	printk("(PVX) counters d%u: mmu_update_entries=%lu mmuext_ops=%lu "
+	       "multicall_entries=%lu validations=%lu ptwr=%lu priv_ops=%lu "
+	       "cpuid=%lu\n",
 	       d->domid, c->mmu_update_entries, c->mmuext_ops,
 	       c->multicall_entries, c->page_validations, c->ptwr_emulations,
 	       c->priv_op_emulations, c->cpuid_emulations);

@@ -63,7 +63,8 @@ static void print_guest_state(const struct vcpu *v)
 {
 	const struct cpu_regs *r = guest_regs();
 
-	printk("(PVX) d%u vcpu%u %s mode: RIP %04lx:%016lx RSP %04lx:%016lx RFLAGS %08lx\n",
+	printk("(PVX) d%u vcpu%u %s mode: RIP %04lx:%016lx RSP %04lx:%016lx "
+	       "RFLAGS %08lx\n",
 	       v->domain->domid, v->id, v->kernel_mode ? "kernel" : "user",
 	       r->cs, r->rip, r->ss, r->rsp, r->rflags);
 	printk("(PVX)   RAX %016lx RBX %016lx RCX %016lx RDX %016lx\n", r->rax,
@@ -99,8 +100,9 @@ __attribute__((noreturn)) void domain_crash(struct domain *d, const char *fmt,
 __attribute__((noreturn)) void domain_shutdown(struct domain *d,
 					       unsigned int reason)
 {
-	static const char *const names[] = { "poweroff", "reboot", "suspend",
-					     "crash", "watchdog", "soft_reset" };
+	static const char *const names[] = { "poweroff", "reboot",
+					     "suspend",	 "crash",
+					     "watchdog", "soft_reset" };
 	int status = PVX_EXIT_OK;
 
 	d->state = DOM_SHUTDOWN;

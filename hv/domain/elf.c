@@ -8,22 +8,22 @@
 #include <lib/vsnprintf.h>
 #include <domain/elf.h>
 
-#define EI_NIDENT	16
-#define ELFCLASS64	2
-#define ELFDATA2LSB	1
-#define EM_X86_64	62
-#define PT_LOAD		1
-#define PT_NOTE		4
+#define EI_NIDENT   16
+#define ELFCLASS64  2
+#define ELFDATA2LSB 1
+#define EM_X86_64   62
+#define PT_LOAD	    1
+#define PT_NOTE	    4
 
 /* <xen/elfnote.h> */
-#define XEN_ELFNOTE_ENTRY		1
-#define XEN_ELFNOTE_HYPERCALL_PAGE	2
-#define XEN_ELFNOTE_VIRT_BASE		3
-#define XEN_ELFNOTE_PADDR_OFFSET	4
-#define XEN_ELFNOTE_GUEST_OS		6
-#define XEN_ELFNOTE_LOADER		8
-#define XEN_ELFNOTE_INIT_P2M		15
-#define XEN_ELFNOTE_MOD_START_PFN	16
+#define XEN_ELFNOTE_ENTRY	   1
+#define XEN_ELFNOTE_HYPERCALL_PAGE 2
+#define XEN_ELFNOTE_VIRT_BASE	   3
+#define XEN_ELFNOTE_PADDR_OFFSET   4
+#define XEN_ELFNOTE_GUEST_OS	   6
+#define XEN_ELFNOTE_LOADER	   8
+#define XEN_ELFNOTE_INIT_P2M	   15
+#define XEN_ELFNOTE_MOD_START_PFN  16
 
 struct elf64_ehdr {
 	uint8_t ident[EI_NIDENT];
@@ -177,9 +177,11 @@ static int check_result(struct parse *p)
 	if (k->nr_load == 0)
 		return fail(p, "no loadable segment");
 	if (!k->has_xen_notes)
-		return fail(p, "no Xen ELF notes: not a PV kernel (CONFIG_XEN_PV)");
+		return fail(p, "no Xen ELF notes: not a PV kernel "
+			       "(CONFIG_XEN_PV)");
 	if (k->virt_base > pv_kernel_vstart(k) || k->paddr_offset > k->pstart)
-		return fail(p, "VIRT_BASE/PADDR_OFFSET inconsistent with the segments");
+		return fail(p, "VIRT_BASE/PADDR_OFFSET inconsistent with the "
+			       "segments");
 	if (k->entry < pv_kernel_vstart(k) || k->entry >= pv_kernel_vend(k))
 		return fail(p, "entry point outside the kernel image");
 	return 0;

@@ -16,8 +16,7 @@
 #include <mm/mmu.h>
 #include <time/time.h>
 
-typedef long (*hypercall_fn)(uint64_t, uint64_t, uint64_t, uint64_t,
-			     uint64_t);
+typedef long (*hypercall_fn)(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
 
 #define HC(nr, fn) [nr] = (hypercall_fn)(void (*)(void))(fn)
 
@@ -81,9 +80,10 @@ long do_multicall(uint64_t list, uint64_t nr)
 
 		if (copy_from_guest(&e, va, sizeof(e)))
 			return -XEN_EFAULT;
-		e.result = e.op == __HYPERVISOR_iret || e.op == __HYPERVISOR_multicall
-				   ? (uint64_t)-XEN_EINVAL
-				   : (uint64_t)call(e.op, e.args);
+		e.result = e.op == __HYPERVISOR_iret ||
+				   e.op == __HYPERVISOR_multicall
+			       ? (uint64_t)-XEN_EINVAL
+			       : (uint64_t)call(e.op, e.args);
 		if (copy_to_guest(va + offsetof(struct multicall_entry, result),
 				  &e.result, sizeof(e.result)))
 			return -XEN_EFAULT;

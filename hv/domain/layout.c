@@ -5,8 +5,8 @@
 #include <lib/vsnprintf.h>
 #include <domain/layout.h>
 
-#define PG		4096ull
-#define FOUR_MB		(4ull << 20)
+#define PG	4096ull
+#define FOUR_MB (4ull << 20)
 
 static uint64_t span(uint64_t va, uint64_t va_end, unsigned int shift)
 {
@@ -71,7 +71,8 @@ int pv_layout_compute(const struct pv_kernel *k, uint64_t nr_pages,
 				 .initrd_len = initrd_len };
 	if (!k->init_p2m)
 		return fail(err, errlen,
-			    "kernel has no XEN_ELFNOTE_INIT_P2M (not supported)");
+			    "kernel has no XEN_ELFNOTE_INIT_P2M (not "
+			    "supported)");
 	if (k->init_p2m & (PG - 1) || k->init_p2m >= k->virt_base)
 		return fail(err, errlen, "INIT_P2M address unusable");
 	pfn = (ALIGN_UP(pv_kernel_vend(k), PG) - l->virt_base) / PG;
@@ -81,7 +82,8 @@ int pv_layout_compute(const struct pv_kernel *k, uint64_t nr_pages,
 	place_tables(l, pfn);
 	if (l->v_end > LAYOUT_MAX_VA || l->v_end < l->virt_base)
 		return fail(err, errlen,
-			    "kernel and boot data exceed the 1 GiB initial mapping");
+			    "kernel and boot data exceed the 1 GiB initial "
+			    "mapping");
 	pfn = (l->v_end - l->virt_base) / PG;
 	l->initrd_pfn = pfn;
 	pfn += (initrd_len + PG - 1) / PG;
@@ -89,6 +91,7 @@ int pv_layout_compute(const struct pv_kernel *k, uint64_t nr_pages,
 	l->free_pfn = l->p2m_pt_pfn + l->p2m_nr_pt;
 	if (l->free_pfn > nr_pages)
 		return fail(err, errlen,
-			    "not enough memory for kernel, initrd and P2M: raise mem=");
+			    "not enough memory for kernel, initrd and P2M: "
+			    "raise mem=");
 	return 0;
 }

@@ -16,9 +16,10 @@
 /* Features a 64-bit PV guest sees (PV-BOOT.md 4, B1): Linux panics
  * without mmu_pt_update_preserve_ad and gnttab_map_avail_bits. Never
  * writable_page_tables (0), auto_translated_physmap (2) or dom0 (11). */
-#define PVX_FEATURES ((1u << XENFEAT_mmu_pt_update_preserve_ad) | \
-		      (1u << XENFEAT_highmem_assist) |             \
-		      (1u << XENFEAT_gnttab_map_avail_bits))
+#define PVX_FEATURES                                 \
+	((1u << XENFEAT_mmu_pt_update_preserve_ad) | \
+	 (1u << XENFEAT_highmem_assist) |            \
+	 (1u << XENFEAT_gnttab_map_avail_bits))
 
 static long copy_string_out(uint64_t arg, const char *s, size_t size)
 {
@@ -53,7 +54,8 @@ long do_xen_version(uint64_t cmd, uint64_t arg)
 		return copy_string_out(arg, "xen-3.0-x86_64",
 				       sizeof(xen_capabilities_info_t));
 	case XENVER_changeset:
-		return copy_string_out(arg, "pvx", sizeof(xen_changeset_info_t));
+		return copy_string_out(arg, "pvx",
+				       sizeof(xen_changeset_info_t));
 	case XENVER_platform_parameters:
 		return copy_to_guest(arg, &pp, sizeof(pp)) ? -XEN_EFAULT : 0;
 	case XENVER_get_features:
@@ -61,7 +63,8 @@ long do_xen_version(uint64_t cmd, uint64_t arg)
 	case XENVER_pagesize:
 		return PAGE_SIZE;
 	case XENVER_guest_handle:
-		return copy_to_guest(arg, handle, sizeof(handle)) ? -XEN_EFAULT : 0;
+		return copy_to_guest(arg, handle, sizeof(handle)) ? -XEN_EFAULT
+								  : 0;
 	default:
 		return -XEN_ENOSYS;
 	}

@@ -23,5 +23,6 @@ void runstate_update(struct vcpu *v, int state)
 void runstate_publish(struct vcpu *v)
 {
 	if (v->runstate_va)
-		copy_to_guest(v->runstate_va, &v->runstate, sizeof(v->runstate));
+		copy_to_guest(v->runstate_va, &v->runstate,
+			      sizeof(v->runstate));
 }

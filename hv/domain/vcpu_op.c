@@ -71,8 +71,8 @@ long do_vcpu_op(uint64_t cmd, uint64_t vcpuid, uint64_t arg)
 	case VCPUOP_get_runstate_info:
 		runstate_update(v, v->runstate.state);
 		return copy_to_guest(arg, &v->runstate, sizeof(v->runstate))
-			       ? -XEN_EFAULT
-			       : 0;
+			   ? -XEN_EFAULT
+			   : 0;
 	case VCPUOP_set_singleshot_timer:
 	case VCPUOP_stop_singleshot_timer:
 	case VCPUOP_set_periodic_timer:

@@ -41,10 +41,11 @@ static void mark_vcpu_pending(struct vcpu *v, unsigned int port)
 {
 	struct vcpu_info *vi = v->vcpu_info;
 
-	if (test_and_set((volatile uint64_t *)&vi->evtchn_pending_sel, port / 64))
+	if (test_and_set((volatile uint64_t *)&vi->evtchn_pending_sel,
+			 port / 64))
 		return;
 	vi->evtchn_upcall_pending = 1;
-	v->blocked = 0;		/* wake: the block loop re-checks */
+	v->blocked = 0; /* wake: the block loop re-checks */
 }
 
 void evtchn_set_pending(struct domain *d, unsigned int port)
@@ -146,7 +147,8 @@ static long alloc_unbound(struct domain *d, struct evtchn_alloc_unbound *a)
 
 static int valid_port(const struct domain *d, uint32_t port)
 {
-	return port > 0 && port < NR_EVTCHN && d->evtchn[port].state != EVTCHNSTAT_closed;
+	return port > 0 && port < NR_EVTCHN &&
+	       d->evtchn[port].state != EVTCHNSTAT_closed;
 }
 
 static long evtchn_send(struct domain *d, uint32_t port)
@@ -172,7 +174,7 @@ static long evtchn_close(struct domain *d, uint32_t port)
 		return -XEN_EINVAL;
 	c = &d->evtchn[port];
 	if (c->backend)
-		return -XEN_EINVAL;	/* our console: the guest cannot close it */
+		return -XEN_EINVAL; /* our console: the guest cannot close it */
 	if (c->state == EVTCHNSTAT_virq)
 		d->vcpu0.virq_to_port[c->virq] = 0;
 	memset(c, 0, sizeof(*c));
@@ -205,22 +207,23 @@ static long evtchn_status(struct domain *d, struct evtchn_status *a)
 	a->vcpu = 0;
 	if (c->state == EVTCHNSTAT_virq)
 		a->u.virq = c->virq;
-	else if (c->state == EVTCHNSTAT_unbound || c->state == EVTCHNSTAT_interdomain)
+	else if (c->state == EVTCHNSTAT_unbound ||
+		 c->state == EVTCHNSTAT_interdomain)
 		a->u.unbound.dom = c->remote_dom;
 	return 0;
 }
 
 /* Copies the argument in, runs op, copies it back out on success. */
-#define EVTCHN_OP(type, fn)                                                \
-	do {                                                               \
-		type a;                                                    \
-		long rc;                                                   \
-		if (copy_from_guest(&a, arg, sizeof(a)))                   \
-			return -XEN_EFAULT;                                \
-		rc = fn(d, &a);                                            \
-		if (rc == 0 && copy_to_guest(arg, &a, sizeof(a)))          \
-			return -XEN_EFAULT;                                \
-		return rc;                                                 \
+#define EVTCHN_OP(type, fn)                                       \
+	do {                                                      \
+		type a;                                           \
+		long rc;                                          \
+		if (copy_from_guest(&a, arg, sizeof(a)))          \
+			return -XEN_EFAULT;                       \
+		rc = fn(d, &a);                                   \
+		if (rc == 0 && copy_to_guest(arg, &a, sizeof(a))) \
+			return -XEN_EFAULT;                       \
+		return rc;                                        \
 	} while (0)
 
 static long port_op(struct domain *d, uint64_t cmd, uint64_t arg)
@@ -257,7 +260,7 @@ long do_event_channel_op(uint64_t cmd, uint64_t arg)
 	case EVTCHNOP_unmask:
 		return port_op(d, cmd, arg);
 	case EVTCHNOP_bind_vcpu:
-		return 0;	/* one vCPU: every port is already on it */
+		return 0; /* one vCPU: every port is already on it */
 	default:
 		/* init_control (FIFO ABI) included: -ENOSYS selects 2-level. */
 		return -XEN_ENOSYS;

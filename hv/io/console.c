@@ -60,7 +60,7 @@ void console_drain(struct domain *d)
 static void console_notified(struct domain *d, unsigned int port)
 {
 	console_drain(d);
-	evtchn_set_pending(d, port);	/* Linux counts this as tx done */
+	evtchn_set_pending(d, port); /* Linux counts this as tx done */
 }
 
 void console_backend_init(struct domain *d, void *ring)

@@ -79,7 +79,7 @@ static int take_first_type(struct page_info *pg, uint64_t mfn,
 		goto fail;
 	pg->flags |= PGF_VALIDATED;
 	if (prev == PGT_WRITABLE)
-		arch_flush_tlb_local();	/* no stale writable translation */
+		arch_flush_tlb_local(); /* no stale writable translation */
 	return 0;
 fail:
 	pg->type = PGT_NONE;
@@ -100,10 +100,10 @@ int get_page_type(uint64_t mfn, enum pgt_type type, struct domain *d)
 			 mfn, type, pg->type, pg->type_count);
 		if (pg->type == PGT_WRITABLE && log_enabled(LOG_DEBUG))
 			pgt_debug_writable_mappings(mfn);
-		return -XEN_EINVAL;	/* in use as something else */
+		return -XEN_EINVAL; /* in use as something else */
 	}
 	if (is_table_type(type) && !(pg->flags & PGF_VALIDATED))
-		return -XEN_EINVAL;	/* being validated: a cycle */
+		return -XEN_EINVAL; /* being validated: a cycle */
 	if (pg->type_count == UINT32_MAX)
 		return -XEN_EBUSY;
 	pg->type_count++;
@@ -120,7 +120,7 @@ void put_page_type(uint64_t mfn)
 		return;
 	type = (enum pgt_type)pg->type;
 	if (!is_table_type(type))
-		return;	/* stays "writable": a promotion must flush the TLB */
+		return; /* stays "writable": a promotion must flush the TLB */
 	if (pg->flags & PGF_VALIDATED) {
 		/* Keep the type while devalidating so a cycle cannot re-enter. */
 		pg->flags &= (uint8_t)~PGF_VALIDATED;

@@ -35,8 +35,7 @@ static long memory_map(const struct domain *d, uint64_t arg)
 		return -XEN_EFAULT;
 	if (map.nr_entries < 1)
 		return -XEN_EINVAL;
-	if (copy_to_guest((uint64_t)(uintptr_t)map.buffer.p, &e,
-			  sizeof(e)))
+	if (copy_to_guest((uint64_t)(uintptr_t)map.buffer.p, &e, sizeof(e)))
 		return -XEN_EFAULT;
 	map.nr_entries = 1;
 	return copy_to_guest(arg, &map, sizeof(map)) ? -XEN_EFAULT : 0;

@@ -101,7 +101,8 @@ long do_mmu_update(uint64_t reqs, uint64_t count, uint64_t pdone,
 		}
 		rc = one_update(d, &u);
 		if (rc) {
-			gdprintk("mmu_update %u: ptr %lx val %lx failed (%ld)\n",
+			gdprintk("mmu_update %u: ptr %lx val %lx failed "
+				 "(%ld)\n",
 				 done, u.ptr, u.val, rc);
 			break;
 		}
@@ -200,7 +201,8 @@ static int set_ldt(struct vcpu *v, uint64_t base, uint32_t ents)
 	    !guest_range_ok(base, ents * 8ull))
 		return -XEN_EINVAL;
 	if (ents) {
-		gdprintk("non-empty LDT (%u entries) not supported yet\n", ents);
+		gdprintk("non-empty LDT (%u entries) not supported yet\n",
+			 ents);
 		return -XEN_EOPNOTSUPP;
 	}
 	v->ldt_base = base;
@@ -218,7 +220,8 @@ static int one_ext_op(struct vcpu *v, const struct mmuext_op *op)
 	case MMUEXT_PIN_L2_TABLE:
 	case MMUEXT_PIN_L3_TABLE:
 	case MMUEXT_PIN_L4_TABLE:
-		return pin(d, op->arg1.mfn, PGT_L1 + op->cmd - MMUEXT_PIN_L1_TABLE);
+		return pin(d, op->arg1.mfn,
+			   PGT_L1 + op->cmd - MMUEXT_PIN_L1_TABLE);
 	case MMUEXT_UNPIN_TABLE:
 		return unpin(d, op->arg1.mfn);
 	case MMUEXT_NEW_BASEPTR:

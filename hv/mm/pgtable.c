@@ -35,7 +35,8 @@ static int l1e_get(uint64_t e, struct domain *d)
 	if (e & _PAGE_RW) {
 		rc = get_page_type(mfn, PGT_WRITABLE, d);
 		if (rc) {
-			gdprintk("L1 entry %016lx: frame is a table, cannot be writable\n",
+			gdprintk("L1 entry %016lx: frame is a table, cannot be "
+				 "writable\n",
 				 e);
 			put_page(mfn);
 		}
@@ -107,7 +108,7 @@ int pgt_validate(uint64_t mfn, enum pgt_type type, struct domain *d)
 	int rc = 0;
 
 	if (type == PGT_SEG_DESC)
-		return 0;	/* descriptors are checked by set_gdt */
+		return 0; /* descriptors are checked by set_gdt */
 	for (i = 0; i < PT_ENTRIES; i++) {
 		if (!guest_slot(level, i))
 			continue;
@@ -122,7 +123,8 @@ int pgt_validate(uint64_t mfn, enum pgt_type type, struct domain *d)
 		return rc;
 	}
 	for (i = 0; i < PT_ENTRIES; i++)
-		t[i] = guest_slot(level, i) ? adjust(t[i]) : arch_hv_l4_entry(i);
+		t[i] = guest_slot(level, i) ? adjust(t[i])
+					    : arch_hv_l4_entry(i);
 	d->counters.page_validations++;
 	return 0;
 }
@@ -148,9 +150,9 @@ int pgt_mod_entry(uint64_t mfn, unsigned int level, unsigned int idx,
 	int rc;
 
 	if (!guest_slot(level, idx))
-		return -XEN_EINVAL;	/* the hypervisor's slots */
+		return -XEN_EINVAL; /* the hypervisor's slots */
 	/* Same target and permissions (A/D aside): no references move. */
-	if ((new & _PAGE_PRESENT) && ((old ^ adjust(new)) & ~ad) == 0) {
+	if ((new &_PAGE_PRESENT) && ((old ^ adjust(new)) & ~ad) == 0) {
 		t[idx] = adjust(preserve_ad ? new | (old & ad) : new);
 		return 0;
 	}
@@ -158,7 +160,7 @@ int pgt_mod_entry(uint64_t mfn, unsigned int level, unsigned int idx,
 	if (rc)
 		return rc;
 	if (preserve_ad)
-		new |= old & ad;
+		new |= old &ad;
 	/* One CPU, entered with interrupts off: an aligned 8-byte store is
 	 * atomic with respect to the hardware's A/D updates of this entry. */
 	t[idx] = adjust(new);
@@ -207,15 +209,17 @@ void pgt_debug_writable_mappings(uint64_t mfn)
 	for (l1 = 0; l1 < frame_table_size; l1++) {
 		const uint64_t *t;
 
-		if (frame_table[l1].type != PGT_L1 || !frame_table[l1].type_count)
+		if (frame_table[l1].type != PGT_L1 ||
+		    !frame_table[l1].type_count)
 			continue;
 		t = mfn_to_virt(l1);
 		for (i = 0; i < PT_ENTRIES; i++) {
 			if ((t[i] & (_PAGE_PRESENT | _PAGE_RW)) !=
-				    (_PAGE_PRESENT | _PAGE_RW) ||
+				(_PAGE_PRESENT | _PAGE_RW) ||
 			    PTE_MFN(t[i]) != mfn)
 				continue;
-			pr_debug("  mapped RW by L1 %lx[%u] (L1 refs %u, flags %x)\n",
+			pr_debug("  mapped RW by L1 %lx[%u] (L1 refs %u, flags "
+				 "%x)\n",
 				 l1, i, frame_table[l1].type_count,
 				 frame_table[l1].flags);
 			for (l2 = 0; l2 < frame_table_size; l2++) {
@@ -227,7 +231,8 @@ void pgt_debug_writable_mappings(uint64_t mfn)
 				for (j = 0; j < PT_ENTRIES; j++)
 					if ((u[j] & _PAGE_PRESENT) &&
 					    PTE_MFN(u[j]) == l1)
-						pr_debug("    via L2 %lx[%u]\n", l2, j);
+						pr_debug("    via L2 %lx[%u]\n",
+							 l2, j);
 			}
 		}
 	}

@@ -49,7 +49,9 @@ static int poll_done(struct vcpu *v, void *arg)
 
 	for (i = 0; i < p->nr; i++)
 		if (p->ports[i] < NR_EVTCHN &&
-		    (s->evtchn_pending[p->ports[i] / 64] >> (p->ports[i] % 64)) & 1)
+		    (s->evtchn_pending[p->ports[i] / 64] >>
+		     (p->ports[i] % 64)) &
+			1)
 			return 1;
 	return p->deadline && system_time_ns() >= p->deadline;
 }

@@ -17,7 +17,7 @@
 static uint64_t tsc0;
 static uint32_t tsc_mul;
 static int8_t tsc_shift;
-static uint64_t wallclock_at_zero;	/* seconds since the epoch at time 0 */
+static uint64_t wallclock_at_zero; /* seconds since the epoch at time 0 */
 static struct vcpu *timer_vcpu;
 
 /* Xen's set_time_scale(): ns = (ticks << shift) * mul >> 32. */
@@ -57,7 +57,8 @@ void time_init(void)
 	tsc0 = arch_read_tsc();
 	set_time_scale(arch_tsc_hz());
 	wallclock_at_zero = arch_rtc_seconds();
-	pr_info("time: pvclock mul %u shift %d; wallclock %lu s since the epoch\n",
+	pr_info("time: pvclock mul %u shift %d; wallclock %lu s since the "
+		"epoch\n",
 		tsc_mul, tsc_shift, wallclock_at_zero);
 }
 
@@ -65,7 +66,7 @@ void time_publish_vcpu(struct vcpu *v)
 {
 	struct vcpu_time_info *t = &v->vcpu_info->time;
 
-	t->version++;		/* odd: update in progress */
+	t->version++; /* odd: update in progress */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	t->tsc_timestamp = tsc0;
 	t->system_time = 0;
@@ -145,7 +146,7 @@ static long set_periodic(struct vcpu *v, uint64_t arg)
 	if (copy_from_guest(&t, arg, sizeof(t)))
 		return -XEN_EFAULT;
 	if (t.period_ns < 1000000)
-		return -XEN_EINVAL;	/* Xen's minimum: 1 ms */
+		return -XEN_EINVAL; /* Xen's minimum: 1 ms */
 	v->periodic_period = t.period_ns;
 	v->periodic_next = system_time_ns() + t.period_ns;
 	vcpu_timers_program(v);

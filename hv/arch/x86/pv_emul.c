@@ -19,22 +19,22 @@
 #include <mm/mmu.h>
 #include <time/time.h>
 
-#define MSR_FS_BASE		0xc0000100
-#define MSR_GS_BASE		0xc0000101
-#define MSR_SHADOW_GS_BASE	0xc0000102
-#define MSR_PAT			0x00000277
-#define MSR_MISC_ENABLE		0x000001a0
-#define MSR_TSC			0x00000010
-#define XEN_PAT			0x0000050100070406ull	/* WB WT UC- UC WC WP UC UC */
-#define CR4_GUEST_BITS		0x0000060full	/* VME PVI TSD DE, OSFXSR OSXMMEXCPT */
-#define CR4_PAE			0x20
+#define MSR_FS_BASE	   0xc0000100
+#define MSR_GS_BASE	   0xc0000101
+#define MSR_SHADOW_GS_BASE 0xc0000102
+#define MSR_PAT		   0x00000277
+#define MSR_MISC_ENABLE	   0x000001a0
+#define MSR_TSC		   0x00000010
+#define XEN_PAT		   0x0000050100070406ull /* WB WT UC- UC WC WP UC UC */
+#define CR4_GUEST_BITS	   0x0000060full /* VME PVI TSD DE, OSFXSR OSXMMEXCPT */
+#define CR4_PAE		   0x20
 
 static uint64_t *gpr(struct cpu_regs *r, unsigned int n)
 {
-	uint64_t *map[16] = { &r->rax, &r->rcx, &r->rdx, &r->rbx, &r->rsp,
-			      &r->rbp, &r->rsi, &r->rdi, &r->r8,  &r->r9,
-			      &r->r10, &r->r11, &r->r12, &r->r13, &r->r14,
-			      &r->r15 };
+	uint64_t *map[16] = { &r->rax, &r->rcx, &r->rdx, &r->rbx,
+			      &r->rsp, &r->rbp, &r->rsi, &r->rdi,
+			      &r->r8,  &r->r9,	&r->r10, &r->r11,
+			      &r->r12, &r->r13, &r->r14, &r->r15 };
 
 	return map[n & 15];
 }
@@ -55,7 +55,7 @@ static int read_msr(struct vcpu *v, uint32_t msr, uint64_t *val)
 		*val = XEN_PAT;
 		return 0;
 	case MSR_MISC_ENABLE:
-		*val = (1u << 11) | (1u << 12);	/* BTS, PEBS unavailable */
+		*val = (1u << 11) | (1u << 12); /* BTS, PEBS unavailable */
 		return 0;
 	case MSR_TSC:
 		*val = rdtsc();
@@ -74,15 +74,19 @@ static int write_msr(struct vcpu *v, uint32_t msr, uint64_t val)
 	case MSR_GS_BASE:
 		return do_set_segment_base(v->kernel_mode ? SEGBASE_GS_KERNEL
 							  : SEGBASE_GS_USER,
-					   val) ? -1 : 0;
+					   val)
+			   ? -1
+			   : 0;
 	case MSR_SHADOW_GS_BASE:
 		return do_set_segment_base(v->kernel_mode ? SEGBASE_GS_USER
 							  : SEGBASE_GS_KERNEL,
-					   val) ? -1 : 0;
+					   val)
+			   ? -1
+			   : 0;
 	case MSR_PAT:
 	case MSR_MISC_ENABLE:
 	case MSR_EFER:
-		return 0;	/* accepted and ignored, as Xen does */
+		return 0; /* accepted and ignored, as Xen does */
 	default:
 		gdprintk("wrmsr %x <- %lx: #GP\n", msr, val);
 		return -1;
@@ -115,7 +119,7 @@ static int write_cr(struct vcpu *v, unsigned int cr, uint64_t val)
 	switch (cr) {
 	case 0:
 		if ((val ^ read_cr0()) & ~8ull)
-			return -1;	/* only TS may change */
+			return -1; /* only TS may change */
 		return do_fpu_taskswitch(val & 8) ? -1 : 0;
 	case 4:
 		/* Bits the guest may think it controls; the hardware CR4 stays
@@ -129,7 +133,7 @@ static int write_cr(struct vcpu *v, unsigned int cr, uint64_t val)
 
 struct insn {
 	uint8_t b[16];
-	unsigned int len;	/* bytes consumed so far */
+	unsigned int len; /* bytes consumed so far */
 	unsigned int rex;
 	int opsize16;
 };
@@ -143,9 +147,11 @@ static int emulate_io(struct vcpu *v, struct cpu_regs *r, struct insn *in)
 
 	if (v->iopl < 1)
 		return 0;
-	in->len += (op == 0xe4 || op == 0xe5 || op == 0xe6 || op == 0xe7) ? 2 : 1;
+	in->len += (op == 0xe4 || op == 0xe5 || op == 0xe6 || op == 0xe7) ? 2
+									  : 1;
 	if (op == 0xe4 || op == 0xe5 || op == 0xec || op == 0xed) {
-		uint64_t ones = size == 4 ? 0xffffffffull : (1ull << (size * 8)) - 1;
+		uint64_t ones = size == 4 ? 0xffffffffull
+					  : (1ull << (size * 8)) - 1;
 
 		r->rax = size == 4 ? ones : (r->rax & ~ones) | ones;
 	}
@@ -161,22 +167,22 @@ static int emulate_0f(struct vcpu *v, struct cpu_regs *r, struct insn *in)
 
 	in->len += 2;
 	switch (op) {
-	case 0x30:	/* wrmsr */
+	case 0x30: /* wrmsr */
 		return write_msr(v, (uint32_t)r->rcx,
 				 (r->rdx << 32) | (uint32_t)r->rax) == 0;
-	case 0x32:	/* rdmsr */
+	case 0x32: /* rdmsr */
 		if (read_msr(v, (uint32_t)r->rcx, &val))
 			return 0;
 		r->rax = (uint32_t)val;
 		r->rdx = val >> 32;
 		return 1;
-	case 0x06:	/* clts */
+	case 0x06: /* clts */
 		return do_fpu_taskswitch(0) == 0;
-	case 0x08:	/* invd */
-	case 0x09:	/* wbinvd */
+	case 0x08: /* invd */
+	case 0x09: /* wbinvd */
 		return 1;
-	case 0x20:	/* mov %crN, reg */
-	case 0x22:	/* mov reg, %crN */
+	case 0x20: /* mov %crN, reg */
+	case 0x22: /* mov reg, %crN */
 		if ((modrm >> 6) != 3)
 			return 0;
 		in->len++;
@@ -239,7 +245,7 @@ static void xen_leaves(uint32_t leaf, uint32_t sub, uint32_t res[4])
 	switch (leaf - XEN_CPUID_BASE) {
 	case 0:
 		res[0] = XEN_CPUID_BASE + 5;
-		res[1] = 0x566e6558;	/* "XenVMMXenVMM" */
+		res[1] = 0x566e6558; /* "XenVMMXenVMM" */
 		res[2] = 0x65584d4d;
 		res[3] = 0x4d4d566e;
 		break;
@@ -247,9 +253,9 @@ static void xen_leaves(uint32_t leaf, uint32_t sub, uint32_t res[4])
 		res[0] = (4 << 16) | 17;
 		break;
 	case 2:
-		res[0] = 1;			/* hypercall pages */
-		res[1] = XEN_CPUID_BASE;	/* (MSR; unused by PV) */
-		res[2] = 1;			/* MMU_PT_UPDATE_PRESERVE_AD */
+		res[0] = 1;		 /* hypercall pages */
+		res[1] = XEN_CPUID_BASE; /* (MSR; unused by PV) */
+		res[2] = 1;		 /* MMU_PT_UPDATE_PRESERVE_AD */
 		break;
 	case 3:
 		if (sub == 0)
@@ -273,7 +279,7 @@ static void mask_leaf(uint32_t leaf, uint32_t res[4])
 			    (1u << 8) | (1u << 15) | (1u << 17) | (1u << 18) |
 			    (1u << 21) | (1u << 24) | (1u << 26) | (1u << 27) |
 			    (1u << 28));
-		res[2] |= 1u << 31;	/* hypervisor present */
+		res[2] |= 1u << 31; /* hypervisor present */
 		/* VME DE PSE MCE APIC MTRR PGE MCA PSE36 DS ACPI TM PBE */
 		res[3] &= ~((1u << 1) | (1u << 2) | (1u << 3) | (1u << 7) |
 			    (1u << 9) | (1u << 12) | (1u << 13) | (1u << 14) |
@@ -294,8 +300,8 @@ static void mask_leaf(uint32_t leaf, uint32_t res[4])
 		res[0] = res[1] = res[2] = res[3] = 0;
 		break;
 	case 0x80000001:
-		res[2] &= ~(1u << 2);			/* SVM */
-		res[3] &= ~((1u << 26) | (1u << 27));	/* 1G pages, RDTSCP */
+		res[2] &= ~(1u << 2);		      /* SVM */
+		res[3] &= ~((1u << 26) | (1u << 27)); /* 1G pages, RDTSCP */
 		break;
 	}
 }
@@ -306,7 +312,8 @@ int pv_emulate_cpuid(struct vcpu *v, struct cpu_regs *r)
 	uint8_t b[sizeof(sig)];
 	uint32_t leaf = (uint32_t)r->rax, sub = (uint32_t)r->rcx, res[4];
 
-	if (copy_from_guest(b, r->rip, sizeof(b)) || memcmp(b, sig, sizeof(sig)))
+	if (copy_from_guest(b, r->rip, sizeof(b)) ||
+	    memcmp(b, sig, sizeof(sig)))
 		return 0;
 	if (leaf >= XEN_CPUID_BASE && leaf < XEN_CPUID_BASE + 0x10000) {
 		if (leaf < XEN_CPUID_BASE + 0x100)

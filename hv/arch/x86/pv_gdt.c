@@ -20,10 +20,10 @@
 #include <domain/hypercall.h>
 #include <mm/frame_table.h>
 
-#define DESC_P		(1ull << 47)
-#define DESC_S		(1ull << 44)
-#define DESC_DPL3	(3ull << 45)
-#define DESC_TYPE(d)	(((d) >> 40) & 0xf)
+#define DESC_P		 (1ull << 47)
+#define DESC_S		 (1ull << 44)
+#define DESC_DPL3	 (3ull << 45)
+#define DESC_TYPE(d)	 (((d) >> 40) & 0xf)
 #define ENTRIES_PER_PAGE 512
 
 static int check_descriptor(uint64_t *d)
@@ -42,8 +42,8 @@ static int check_frames(const uint64_t *mfns, unsigned int entries)
 	unsigned int i;
 
 	for (i = 0; i < entries; i++) {
-		uint64_t d = ((uint64_t *)mfn_to_virt(mfns[i / ENTRIES_PER_PAGE]))
-			[i % ENTRIES_PER_PAGE];
+		uint64_t d = ((uint64_t *)mfn_to_virt(
+		    mfns[i / ENTRIES_PER_PAGE]))[i % ENTRIES_PER_PAGE];
 
 		if (check_descriptor(&d)) {
 			gdprintk("set_gdt: entry %u (%016lx) refused\n", i, d);
@@ -66,8 +66,8 @@ static void install(struct vcpu *v, const uint64_t *mfns, unsigned int nr,
 		uint64_t d = 0;
 
 		if (i < entries) {
-			d = ((uint64_t *)mfn_to_virt(mfns[i / ENTRIES_PER_PAGE]))
-				[i % ENTRIES_PER_PAGE];
+			d = ((uint64_t *)mfn_to_virt(
+			    mfns[i / ENTRIES_PER_PAGE]))[i % ENTRIES_PER_PAGE];
 			check_descriptor(&d);
 		}
 		arch_gdt_write_guest(i, d);
@@ -80,7 +80,8 @@ long do_set_gdt(uint64_t frame_list, uint64_t entries)
 {
 	struct vcpu *v = current_vcpu();
 	unsigned int nr = (unsigned int)((entries + ENTRIES_PER_PAGE - 1) /
-					 ENTRIES_PER_PAGE), i;
+					 ENTRIES_PER_PAGE),
+		     i;
 	uint64_t mfns[14];
 	int rc = 0;
 
@@ -91,7 +92,7 @@ long do_set_gdt(uint64_t frame_list, uint64_t entries)
 	for (i = 0; i < nr && !rc; i++)
 		rc = get_page_and_type(mfns[i], PGT_SEG_DESC, v->domain);
 	if (rc) {
-		i--;	/* the frame that failed holds nothing */
+		i--; /* the frame that failed holds nothing */
 		goto undo;
 	}
 	rc = check_frames(mfns, (unsigned int)entries);

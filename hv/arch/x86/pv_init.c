@@ -9,20 +9,20 @@
 #include <arch/x86/cpu.h>
 #include <arch/x86/desc.h>
 
-#define MSR_STAR	0xc0000081
-#define MSR_LSTAR	0xc0000082
-#define MSR_CSTAR	0xc0000083
-#define MSR_SFMASK	0xc0000084
-#define MSR_PAT		0x00000277
-#define XEN_PAT		0x0000050100070406ull
+#define MSR_STAR   0xc0000081
+#define MSR_LSTAR  0xc0000082
+#define MSR_CSTAR  0xc0000083
+#define MSR_SFMASK 0xc0000084
+#define MSR_PAT	   0x00000277
+#define XEN_PAT	   0x0000050100070406ull
 /* RFLAGS bits SYSCALL clears: AC VM RF NT DF IF TF (XEN_SYSCALL_MASK). */
-#define SYSCALL_MASK	0x00047700ull
-#define CR0_MP		(1ull << 1)
-#define CR0_EM		(1ull << 2)
-#define CR0_TS		(1ull << 3)
-#define CR0_NE		(1ull << 5)
-#define CR4_OSFXSR	(1ull << 9)
-#define CR4_OSXMMEXCPT	(1ull << 10)
+#define SYSCALL_MASK   0x00047700ull
+#define CR0_MP	       (1ull << 1)
+#define CR0_EM	       (1ull << 2)
+#define CR0_TS	       (1ull << 3)
+#define CR0_NE	       (1ull << 5)
+#define CR4_OSFXSR     (1ull << 9)
+#define CR4_OSXMMEXCPT (1ull << 10)
 
 extern char syscall_entry[], syscall32_entry[], boot_stack_top[];
 

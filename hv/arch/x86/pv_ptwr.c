@@ -20,7 +20,7 @@
 
 struct ptwr_ctx {
 	struct vcpu *v;
-	uint64_t l1_mfn;	/* the page-table frame being written */
+	uint64_t l1_mfn; /* the page-table frame being written */
 };
 
 static int fetch(void *ctx, uint64_t va, void *buf, unsigned int len)
@@ -48,8 +48,8 @@ static int cmpxchg_pte(void *ctx, uint64_t pte_va, uint64_t old,
 	if ((cur & ~(uint64_t)_PAGE_USER) != (old & ~(uint64_t)_PAGE_USER))
 		return PTWR_RETRY;
 	return pgt_mod_entry(c->l1_mfn, 1, idx, new_val, 0, c->v->domain)
-		       ? PTWR_REJECTED
-		       : 0;
+		   ? PTWR_REJECTED
+		   : 0;
 }
 
 static const struct ptwr_ops ops = { fetch, read_pte, cmpxchg_pte };
@@ -85,7 +85,8 @@ int pv_ptwr_fault(struct vcpu *v, struct cpu_regs *r, uint64_t cr2)
 		return 0;
 	rc = ptwr_emulate(r, cr2, &ops, &c, why, sizeof(why));
 	if (rc != PTWR_OK) {
-		pr_warn("d%u: write to page table at %lx (rip %lx) not emulated: %s\n",
+		pr_warn("d%u: write to page table at %lx (rip %lx) not "
+			"emulated: %s\n",
 			v->domain->domid, cr2, r->rip, why);
 		return 0;
 	}

@@ -31,12 +31,12 @@
 #define X86_EFLAGS_TF	(1u << 8)
 #define X86_EFLAGS_IF	(1u << 9)
 #define X86_EFLAGS_DF	(1u << 10)
-#define X86_EFLAGS_IOPL	(3u << 12)
+#define X86_EFLAGS_IOPL (3u << 12)
 #define X86_EFLAGS_NT	(1u << 14)
 #define X86_EFLAGS_RF	(1u << 16)
 #define X86_EFLAGS_VM	(1u << 17)
 #define X86_EFLAGS_AC	(1u << 18)
-#define TBF_MASK_EVENTS	4	/* trap_info.flags: like an interrupt gate */
+#define TBF_MASK_EVENTS 4 /* trap_info.flags: like an interrupt gate */
 #define PFEC_USER	(1u << 2)
 
 struct cpu_regs *arch_guest_regs(void)
@@ -62,7 +62,7 @@ __noreturn void pv_start_vcpu(struct vcpu *v)
 	wrmsr(0xc0000100, 0);
 	wrmsr(0xc0000101, 0);
 	wrmsr(0xc0000102, 0);
-	v->cr4 = 0x620;		/* guest-visible CR4: PAE OSFXSR OSXMMEXCPT */
+	v->cr4 = 0x620; /* guest-visible CR4: PAE OSFXSR OSXMMEXCPT */
 	pv_load_cr3(v);
 	arch_enter_guest();
 }
@@ -95,7 +95,7 @@ static void create_bounce_frame(struct vcpu *v, struct cpu_regs *r,
 		sp = v->kernel_sp;
 	} else {
 		sp = r->rsp;
-		cs &= ~3ull;	/* interrupted kernel: Linux expects CPL 0 */
+		cs &= ~3ull; /* interrupted kernel: Linux expects CPL 0 */
 	}
 	f[n++] = r->rcx;
 	f[n++] = r->r11;
@@ -111,7 +111,8 @@ static void create_bounce_frame(struct vcpu *v, struct cpu_regs *r,
 	if (!handler)
 		domain_crash(v->domain, "no handler to bounce to");
 	if (copy_to_guest(sp, f, n * 8))
-		domain_crash(v->domain, "cannot write a bounce frame at %lx", sp);
+		domain_crash(v->domain, "cannot write a bounce frame at %lx",
+			     sp);
 	(void)i;
 	if (mask_events)
 		vi->evtchn_upcall_mask = 1;
@@ -129,10 +130,13 @@ void pv_inject_exception(struct vcpu *v, unsigned int vec, uint64_t error)
 	const struct trap_bounce_target *t = &v->traps[vec];
 
 	if (!t->address)
-		domain_crash(v->domain, "exception %u with no handler registered (error %lx, cr2 %lx)",
+		domain_crash(v->domain,
+			     "exception %u with no handler registered (error "
+			     "%lx, cr2 %lx)",
 			     vec, error, v->cr2);
-	create_bounce_frame(v, guest_regs(), has_error_code(vec) ? &error : NULL,
-			    t->address, t->flags & TBF_MASK_EVENTS);
+	create_bounce_frame(v, guest_regs(),
+			    has_error_code(vec) ? &error : NULL, t->address,
+			    t->flags & TBF_MASK_EVENTS);
 }
 
 static void guest_page_fault(struct vcpu *v, struct cpu_regs *r)
@@ -209,7 +213,7 @@ void pv_trap_from_guest(struct cpu_regs *r)
 static void syscall_bounce(struct vcpu *v, struct cpu_regs *r)
 {
 	if (!v->syscall_callback) {
-		r->rip -= 2;	/* fault at the SYSCALL instruction */
+		r->rip -= 2; /* fault at the SYSCALL instruction */
 		pv_inject_exception(v, 6, 0);
 		return;
 	}
@@ -222,7 +226,7 @@ void pv_syscall_entry(struct cpu_regs *r)
 {
 	struct vcpu *v = current_vcpu();
 
-	r->rflags = r->r11;	/* SYSCALL saved the guest's RFLAGS in R11 */
+	r->rflags = r->r11; /* SYSCALL saved the guest's RFLAGS in R11 */
 	if (r->vector == VECTOR_SYSCALL32) {
 		r->rip -= 2;
 		pv_inject_exception(v, 6, 0);
@@ -251,14 +255,16 @@ long do_iret(void)
 	struct vcpu *v = current_vcpu();
 	struct cpu_regs *r = guest_regs();
 	struct iret_context c;
-	const uint64_t user_flags = 0x3f7fd5ull & ~(uint64_t)(X86_EFLAGS_IOPL |
-							       X86_EFLAGS_VM);
+	const uint64_t user_flags =
+	    0x3f7fd5ull & ~(uint64_t)(X86_EFLAGS_IOPL | X86_EFLAGS_VM);
 
 	if (copy_from_guest(&c, r->rsp, sizeof(c)))
-		domain_crash(v->domain, "iret: unreadable frame at %lx", r->rsp);
+		domain_crash(v->domain, "iret: unreadable frame at %lx",
+			     r->rsp);
 	if ((c.cs & 3) == 3 && v->kernel_mode) {
 		if (!v->guest_table_user)
-			domain_crash(v->domain, "iret to user mode without user page tables");
+			domain_crash(v->domain, "iret to user mode without "
+						"user page tables");
 		pv_toggle_mode(v);
 	}
 	r->rip = c.rip;
@@ -275,27 +281,34 @@ long do_iret(void)
 	return HYPERCALL_NO_RETURN_VALUE;
 }
 
+/* Reads the whole table (up to its zero-address terminator) and checks
+ * every entry before installing any: a bad entry changes nothing. */
 long do_set_trap_table(uint64_t traps)
 {
+	static struct trap_info table[NR_TRAPS];
 	struct vcpu *v = current_vcpu();
-	struct trap_info t;
-	unsigned int n;
+	unsigned int n, i;
 
 	if (!traps) {
 		memset(v->traps, 0, sizeof(v->traps));
 		return 0;
 	}
-	for (n = 0; n < NR_TRAPS + 1; n++, traps += sizeof(t)) {
-		if (copy_from_guest(&t, traps, sizeof(t)))
+	for (n = 0;; n++) {
+		if (n == NR_TRAPS)
+			return -XEN_EINVAL; /* no terminating entry */
+		if (copy_from_guest(&table[n], traps + n * sizeof(table[0]),
+				    sizeof(table[0])))
 			return -XEN_EFAULT;
-		if (!t.address)
-			return 0;
-		if (!guest_range_ok(t.address, 1))
+		if (!table[n].address)
+			break;
+		if (!guest_range_ok(table[n].address, 1))
 			return -XEN_EINVAL;
-		v->traps[t.vector].address = t.address;
-		v->traps[t.vector].flags = t.flags;
 	}
-	return -XEN_EINVAL;	/* no terminating entry */
+	for (i = 0; i < n; i++) {
+		v->traps[table[i].vector].address = table[i].address;
+		v->traps[table[i].vector].flags = table[i].flags;
+	}
+	return 0;
 }
 
 long do_stack_switch(uint64_t ss, uint64_t sp)
@@ -321,7 +334,7 @@ long do_set_debugreg(uint64_t reg, uint64_t value)
 	if (reg > 7 || reg == 4 || reg == 5)
 		return -XEN_EINVAL;
 	if (reg == 7 && (value & (1u << 13)))
-		return -XEN_EINVAL;	/* GD would trap our own DR accesses */
+		return -XEN_EINVAL; /* GD would trap our own DR accesses */
 	current_vcpu()->debugreg[reg] = value;
 	return 0;
 }
@@ -361,7 +374,8 @@ long do_set_segment_base(uint64_t which, uint64_t base)
 		base &= 0xffff;
 		if ((base & 3) != 3 && base > 3)
 			base |= 3;
-		return arch_load_user_gs_sel((unsigned int)base) ? -XEN_EFAULT : 0;
+		return arch_load_user_gs_sel((unsigned int)base) ? -XEN_EFAULT
+								 : 0;
 	default:
 		return -XEN_EINVAL;
 	}

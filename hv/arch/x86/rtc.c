@@ -25,8 +25,8 @@ static unsigned int from_bcd(unsigned int v, int binary)
 /* Days from 1970-01-01 to y-m-d (proleptic Gregorian). */
 static uint64_t days_since_epoch(unsigned int y, unsigned int m, unsigned int d)
 {
-	static const unsigned int before[] = { 0, 31, 59, 90, 120, 151, 181,
-					       212, 243, 273, 304, 334 };
+	static const unsigned int before[] = { 0,   31,	 59,  90,  120, 151,
+					       181, 212, 243, 273, 304, 334 };
 	uint64_t days = (y - 1970) * 365ull + d - 1 + before[m - 1];
 	unsigned int yy = m > 2 ? y : y - 1;
 

@@ -11,19 +11,19 @@
 #define NR_HYPERCALLS 64
 
 struct domain_counters {
-	uint64_t hypercalls[NR_HYPERCALLS];	/* by number */
-	uint64_t traps[32];			/* guest exceptions by vector */
-	uint64_t bounces;			/* exception/event frames built */
+	uint64_t hypercalls[NR_HYPERCALLS]; /* by number */
+	uint64_t traps[32];		    /* guest exceptions by vector */
+	uint64_t bounces;		    /* exception/event frames built */
 	uint64_t mmu_update_entries;
 	uint64_t mmuext_ops;
 	uint64_t multicall_entries;
-	uint64_t ptwr_emulations;		/* writable page-table faults */
-	uint64_t priv_op_emulations;		/* #GP emulated (MSR, CR, I/O) */
+	uint64_t ptwr_emulations;    /* writable page-table faults */
+	uint64_t priv_op_emulations; /* #GP emulated (MSR, CR, I/O) */
 	uint64_t cpuid_emulations;
 	uint64_t cr3_loads;
 	uint64_t tlb_flushes;
-	uint64_t events_delivered;		/* upcalls */
-	uint64_t page_validations;		/* page-table frames promoted */
+	uint64_t events_delivered; /* upcalls */
+	uint64_t page_validations; /* page-table frames promoted */
 	uint64_t timer_interrupts;
 };
 

@@ -15,13 +15,13 @@
 #include <arch/x86/regs.h>
 #include <domain/counters.h>
 
-#define MAX_VIRQS	24
-#define NR_EVTCHN	1024	/* 2-level ABI allows 4096; we need few */
-#define NR_TRAPS	256
+#define MAX_VIRQS 24
+#define NR_EVTCHN 1024 /* 2-level ABI allows 4096; we need few */
+#define NR_TRAPS  256
 
 struct trap_bounce_target {
-	uint64_t address;	/* 0: no handler */
-	uint8_t flags;		/* trap_info.flags: DPL (bits 0-1), mask events (bit 2) */
+	uint64_t address; /* 0: no handler */
+	uint8_t flags; /* trap_info.flags: DPL (bits 0-1), mask events (bit 2) */
 };
 
 struct vcpu {
@@ -29,10 +29,10 @@ struct vcpu {
 	unsigned int id;
 
 	/* Mode and address spaces (PV-BOOT.md 2.1). */
-	int kernel_mode;		/* guest kernel (1) or user (0) */
-	uint64_t guest_table;		/* kernel root L4 MFN, 0: none */
-	uint64_t guest_table_user;	/* user root L4 MFN, 0: none */
-	uint64_t kernel_ss, kernel_sp;	/* stack_switch */
+	int kernel_mode;	       /* guest kernel (1) or user (0) */
+	uint64_t guest_table;	       /* kernel root L4 MFN, 0: none */
+	uint64_t guest_table_user;     /* user root L4 MFN, 0: none */
+	uint64_t kernel_ss, kernel_sp; /* stack_switch */
 	uint64_t gs_base_kernel, gs_base_user, fs_base;
 
 	/* Exception and event entry points. */
@@ -41,10 +41,10 @@ struct vcpu {
 	int syscall_masks_events;
 
 	/* Virtual control state. */
-	uint64_t cr2;			/* last guest page fault address */
-	uint64_t cr4;			/* guest-visible CR4 */
-	int fpu_ts;			/* virtual CR0.TS */
-	unsigned int iopl;		/* virtual IOPL (physdev_op set_iopl) */
+	uint64_t cr2;	   /* last guest page fault address */
+	uint64_t cr4;	   /* guest-visible CR4 */
+	int fpu_ts;	   /* virtual CR0.TS */
+	unsigned int iopl; /* virtual IOPL (physdev_op set_iopl) */
 	uint64_t debugreg[8];
 
 	/* Descriptor tables: guest GDT frames (set_gdt). */
@@ -55,8 +55,8 @@ struct vcpu {
 
 	/* vcpu_info: in shared_info until register_vcpu_info moves it. */
 	struct vcpu_info *vcpu_info;
-	uint64_t vcpu_info_mfn;		/* 0 while it is in shared_info */
-	uint64_t runstate_va;		/* guest VA of vcpu_runstate_info, 0: none */
+	uint64_t vcpu_info_mfn; /* 0 while it is in shared_info */
+	uint64_t runstate_va;	/* guest VA of vcpu_runstate_info, 0: none */
 	struct vcpu_runstate_info runstate;
 
 	/* Timers (ns of system time; 0: not armed). */
@@ -64,16 +64,16 @@ struct vcpu {
 	uint64_t periodic_period, periodic_next;
 	int virq_to_port[MAX_VIRQS];
 
-	int blocked;			/* in SCHEDOP_block */
+	int blocked; /* in SCHEDOP_block */
 };
 
 enum domain_state { DOM_RUNNING, DOM_SHUTDOWN, DOM_CRASHED };
 
 struct evtchn {
-	uint8_t state;		/* EVTCHNSTAT_* (<xen/event_channel.h>) */
+	uint8_t state; /* EVTCHNSTAT_* (<xen/event_channel.h>) */
 	uint8_t virq;
 	uint16_t notify_vcpu;
-	uint16_t remote_dom;	/* unbound/interdomain peer */
+	uint16_t remote_dom; /* unbound/interdomain peer */
 	void (*backend)(struct domain *d, unsigned int port); /* ours, if any */
 };
 
@@ -86,7 +86,7 @@ struct domain {
 	uint64_t first_mfn;
 	struct shared_info *shared_info;
 	uint64_t shared_info_mfn;
-	uint64_t vm_assist;		/* VMASST_TYPE_* bits enabled */
+	uint64_t vm_assist; /* VMASST_TYPE_* bits enabled */
 
 	struct evtchn evtchn[NR_EVTCHN];
 	unsigned int console_port;
@@ -94,7 +94,7 @@ struct domain {
 	int console_at_line_start;
 
 	enum domain_state state;
-	unsigned int shutdown_reason;	/* SHUTDOWN_* */
+	unsigned int shutdown_reason; /* SHUTDOWN_* */
 	struct domain_counters counters;
 };
 
@@ -104,9 +104,11 @@ struct vcpu *current_vcpu(void);
 
 struct domain *domain_create(uint16_t domid);
 /* The guest broke a rule it cannot recover from: report and stop it. */
-__attribute__((noreturn)) void domain_crash(struct domain *d, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-__attribute__((noreturn)) void domain_shutdown(struct domain *d, unsigned int reason);
+__attribute__((noreturn)) void domain_crash(struct domain *d, const char *fmt,
+					    ...)
+    __attribute__((format(printf, 2, 3)));
+__attribute__((noreturn)) void domain_shutdown(struct domain *d,
+					       unsigned int reason);
 int shared_info_init(struct domain *d);
 
 /* Guest-triggerable diagnostics: debug level, never fatal. */

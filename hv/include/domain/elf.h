@@ -19,13 +19,13 @@ struct elf_load {
 struct pv_kernel {
 	struct elf_load load[ELF_MAX_LOADS];
 	unsigned int nr_load;
-	uint64_t pstart, pend;		/* min/max of p_paddr(+memsz) */
-	uint64_t virt_base;		/* XEN_ELFNOTE_VIRT_BASE, or 0 */
-	uint64_t paddr_offset;		/* XEN_ELFNOTE_PADDR_OFFSET */
-	uint64_t entry;			/* XEN_ELFNOTE_ENTRY, else e_entry */
-	uint64_t hypercall_page;	/* VA, 0 if no note */
-	uint64_t init_p2m;		/* XEN_ELFNOTE_INIT_P2M VA, 0 if none */
-	int mod_start_pfn;		/* XEN_ELFNOTE_MOD_START_PFN */
+	uint64_t pstart, pend;	 /* min/max of p_paddr(+memsz) */
+	uint64_t virt_base;	 /* XEN_ELFNOTE_VIRT_BASE, or 0 */
+	uint64_t paddr_offset;	 /* XEN_ELFNOTE_PADDR_OFFSET */
+	uint64_t entry;		 /* XEN_ELFNOTE_ENTRY, else e_entry */
+	uint64_t hypercall_page; /* VA, 0 if no note */
+	uint64_t init_p2m;	 /* XEN_ELFNOTE_INIT_P2M VA, 0 if none */
+	int mod_start_pfn;	 /* XEN_ELFNOTE_MOD_START_PFN */
 	int has_xen_notes;
 	char guest_os[16], loader[16];
 };

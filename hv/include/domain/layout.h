@@ -17,20 +17,20 @@ struct pv_layout {
 	uint64_t nr_pages;
 	uint64_t virt_base;
 	uint64_t start_info_pfn, store_pfn, console_pfn;
-	uint64_t pt_pfn, nr_pt;		/* L4, L3s, L2s, L1s in that order */
+	uint64_t pt_pfn, nr_pt; /* L4, L3s, L2s, L1s in that order */
 	uint64_t nr_l3, nr_l2, nr_l1;
 	uint64_t stack_pfn;
-	uint64_t v_end;			/* VA, end of the initial mapping */
+	uint64_t v_end; /* VA, end of the initial mapping */
 	uint64_t initrd_pfn, initrd_len;
 	uint64_t p2m_pfn, p2m_pages;	/* the pfn -> mfn array */
 	uint64_t p2m_va;		/* start_info.mfn_list */
-	uint64_t p2m_pt_pfn, p2m_nr_pt;	/* tables of the INIT_P2M mapping */
+	uint64_t p2m_pt_pfn, p2m_nr_pt; /* tables of the INIT_P2M mapping */
 	uint64_t p2m_nr_l2, p2m_nr_l1;
-	uint64_t free_pfn;		/* first pfn not used at start of day */
+	uint64_t free_pfn; /* first pfn not used at start of day */
 };
 
-#define LAYOUT_STACK_AND_PAD	(1 + 128)	/* boot stack + 512 KiB */
-#define LAYOUT_MAX_VA		0xffffffffc0000000ull
+#define LAYOUT_STACK_AND_PAD (1 + 128) /* boot stack + 512 KiB */
+#define LAYOUT_MAX_VA	     0xffffffffc0000000ull
 
 int pv_layout_compute(const struct pv_kernel *k, uint64_t nr_pages,
 		      uint64_t initrd_len, struct pv_layout *l, char *err,

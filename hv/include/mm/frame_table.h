@@ -30,36 +30,37 @@
 
 enum pgt_type {
 	PGT_NONE,
-	PGT_L1,		/* levels 1..4 in order: PGT_L1 + level - 1 */
+	PGT_L1, /* levels 1..4 in order: PGT_L1 + level - 1 */
 	PGT_L2,
 	PGT_L3,
 	PGT_L4,
-	PGT_SEG_DESC,	/* GDT/LDT frame */
+	PGT_SEG_DESC, /* GDT/LDT frame */
 	PGT_WRITABLE,
 };
 
-#define OWNER_NONE	0xffff	/* free or hypervisor-private */
+#define OWNER_NONE 0xffff /* free or hypervisor-private */
 
-#define PGF_PINNED	0x01	/* pinned by MMUEXT_PIN_Ln_TABLE */
-#define PGF_VALIDATED	0x02	/* page-table/descriptor contents checked */
-#define PGF_NO_TABLE	0x04	/* hypervisor page shared with the guest:
+#define PGF_PINNED    0x01 /* pinned by MMUEXT_PIN_Ln_TABLE */
+#define PGF_VALIDATED 0x02 /* page-table/descriptor contents checked */
+#define PGF_NO_TABLE \
+	0x04 /* hypervisor page shared with the guest:
 				   mappable, never a table */
 
 struct page_info {
-	uint16_t owner;		/* domid, or OWNER_NONE */
-	uint8_t type;		/* enum pgt_type */
-	uint8_t flags;		/* PGF_* */
-	uint32_t type_count;	/* references holding the type */
-	uint32_t count;		/* general references */
+	uint16_t owner;	     /* domid, or OWNER_NONE */
+	uint8_t type;	     /* enum pgt_type */
+	uint8_t flags;	     /* PGF_* */
+	uint32_t type_count; /* references holding the type */
+	uint32_t count;	     /* general references */
 };
 
 struct domain;
 
 extern struct page_info *frame_table;
-extern uint64_t frame_table_size;	/* frames covered */
+extern uint64_t frame_table_size; /* frames covered */
 
 void frame_table_init(uint64_t nr_frames);
-struct page_info *mfn_to_page(uint64_t mfn);	/* NULL if out of range */
+struct page_info *mfn_to_page(uint64_t mfn); /* NULL if out of range */
 void frame_assign(uint64_t mfn, uint16_t owner, uint8_t flags);
 
 /* General reference: the frame must belong to d. 0 or -EPERM/-EINVAL. */

@@ -13,14 +13,14 @@ struct domain;
 /* Flags a 64-bit PV guest may set: P RW US A D AVAIL(9-11,52-62) NX, and
  * G in L1 entries. PWT/PCD/PAT (cache control) and PS (superpages) are
  * refused: the guest has no I/O privileges and no superpage support. */
-#define PTE_FLAGS_MASK	0xfff0000000000fffull
-#define PTE_MFN(e)	(((e) & 0x000ffffffffff000ull) >> 12)
-#define L1_ALLOWED	0xfff0000000000f67ull	/* incl. G (bit 8) */
-#define LN_ALLOWED	0xfff0000000000e67ull	/* no G, no PS */
+#define PTE_FLAGS_MASK 0xfff0000000000fffull
+#define PTE_MFN(e)     (((e)&0x000ffffffffff000ull) >> 12)
+#define L1_ALLOWED     0xfff0000000000f67ull /* incl. G (bit 8) */
+#define LN_ALLOWED     0xfff0000000000e67ull /* no G, no PS */
 
 /* PML4 slots the hypervisor owns in every guest root (256..271). */
-#define HV_L4_FIRST	256
-#define HV_L4_LAST	271
+#define HV_L4_FIRST 256
+#define HV_L4_LAST  271
 
 /* Checked update of entry idx of the table frame mfn (which has type
  * PGT_L1 + level - 1 and is in use) to new. preserve_ad keeps the old

@@ -1,0 +1,116 @@
+/*
+ * hcprobe: hostile-guest probes of PVX's hypercall checks, from a PV
+ * guest's user space through Linux's privcmd driver (the kernel issues
+ * the hypercall with our arguments, as a buggy or malicious guest kernel
+ * could). Every probe passes a bad argument and must get the stated
+ * error code; none may take down the hypervisor. Prints one line per
+ * probe and "hcprobe: N passed, M failed"; exits 1 if any failed.
+ *
+ * Needs /dev/xen/privcmd (modprobe xen-privcmd; devtmpfs creates it).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+#include <xen/xen.h>
+#include <xen/sys/privcmd.h>
+
+#define HV_HOLE		0xffff830000000000ull	/* the hypervisor's direct map */
+#define NONCANONICAL	0x8000000000000000ull
+#define LOW_MFN		0x10ull			/* hypervisor-owned frame */
+
+/* Hypercall and sub-op numbers (<xen/xen.h> and friends). */
+enum { MMU_UPDATE = 1, CONSOLE_IO = 18, UPDATE_VA_MAPPING = 14, MULTICALL = 13,
+       SET_TRAP_TABLE = 0, GRANT_TABLE_OP = 20, VCPU_OP = 24, MMUEXT_OP = 26,
+       SCHED_OP = 29, EVENT_CHANNEL_OP = 32, SET_SEGMENT_BASE = 25 };
+
+static int fd, passed, failed;
+static char page[4096] __attribute__((aligned(4096)));
+
+static long hypercall(uint64_t op, uint64_t a0, uint64_t a1, uint64_t a2,
+		      uint64_t a3)
+{
+	privcmd_hypercall_t h = { op, { a0, a1, a2, a3, 0 } };
+	long rc = ioctl(fd, IOCTL_PRIVCMD_HYPERCALL, &h);
+
+	return rc < 0 ? -errno : rc;
+}
+
+static void expect(const char *what, long rc, long want)
+{
+	int ok = rc == want;
+
+	printf("hcprobe: %-58s rc=%-4ld expected=%-4ld %s\n", what, rc, want,
+	       ok ? "ok" : "FAIL");
+	ok ? passed++ : failed++;
+}
+
+static void probe_pointers(void)
+{
+	expect("console_io write from an unmapped buffer",
+	       hypercall(CONSOLE_IO, 0, 16, 0x10, 0), -EFAULT);
+	expect("console_io write from the hypervisor's memory",
+	       hypercall(CONSOLE_IO, 0, 16, HV_HOLE, 0), -EFAULT);
+	expect("mmu_update with an unmapped request list",
+	       hypercall(MMU_UPDATE, 0x10, 1, 0, 0x7ff0), -EFAULT);
+	expect("multicall with an unmapped list",
+	       hypercall(MULTICALL, 0x10, 1, 0, 0), -EFAULT);
+	expect("mmuext_op with an unmapped op list",
+	       hypercall(MMUEXT_OP, 0x10, 1, 0, 0x7ff0), -EFAULT);
+}
+
+static void probe_memory(void)
+{
+	uint64_t req[2] = { LOW_MFN << 12, 0 };
+	uint64_t ext[3] = { 3 /* PIN_L4_TABLE */, LOW_MFN, 0 };
+
+	page[0] = 1;	/* make sure our page is mapped */
+	expect("mmu_update of an entry in a frame the guest does not own",
+	       hypercall(MMU_UPDATE, (uint64_t)req, 1, 0, 0x7ff0), -EPERM);
+	expect("update_va_mapping of a hypervisor address",
+	       hypercall(UPDATE_VA_MAPPING, HV_HOLE, 0, 0, 0), -EINVAL);
+	expect("update_va_mapping mapping a foreign frame writable",
+	       hypercall(UPDATE_VA_MAPPING, (uint64_t)page,
+			 (LOW_MFN << 12) | 0x67, 0, 0), -EPERM);
+	expect("mmuext_op pin of a frame the guest does not own",
+	       hypercall(MMUEXT_OP, (uint64_t)ext, 1, 0, 0x7ff0), -EINVAL);
+	expect("mmu_update for a foreign domain",
+	       hypercall(MMU_UPDATE, (uint64_t)req, 1, 0, 5), -EPERM);
+}
+
+static void probe_misc(void)
+{
+	uint64_t trap[2] = { 14 /* vector */, NONCANONICAL };
+	uint32_t bad_port = 4000;
+
+	expect("unknown hypercall 60", hypercall(60, 0, 0, 0, 0), -ENOSYS);
+	expect("set_trap_table with a non-canonical handler",
+	       hypercall(SET_TRAP_TABLE, (uint64_t)trap, 0, 0, 0), -EINVAL);
+	expect("event_channel_op send on a port never allocated",
+	       hypercall(EVENT_CHANNEL_OP, 4 /* send */, (uint64_t)&bad_port, 0, 0),
+	       -EINVAL);
+	expect("vcpu_op on a vCPU that does not exist",
+	       hypercall(VCPU_OP, 3 /* is_up */, 5, 0, 0), -ENOENT);
+	expect("sched_op shutdown with an unmapped argument",
+	       hypercall(SCHED_OP, 2, 0x10, 0, 0), -EFAULT);
+	expect("set_segment_base with a non-canonical base",
+	       hypercall(SET_SEGMENT_BASE, 0, NONCANONICAL, 0, 0), -EINVAL);
+}
+
+int main(void)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	fd = open("/dev/xen/privcmd", O_RDWR);
+	if (fd < 0) {
+		perror("hcprobe: /dev/xen/privcmd (modprobe xen-privcmd?)");
+		return 2;
+	}
+	probe_pointers();
+	probe_memory();
+	probe_misc();
+	printf("hcprobe: %d passed, %d failed\n", passed, failed);
+	return failed != 0;
+}

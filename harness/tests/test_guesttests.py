@@ -1,0 +1,64 @@
+import unittest
+
+from pvxlib import guesttests
+
+GOOD = """CHK uname: Linux (none) 6.1.0 x86_64
+CHK cpus: 1
+CHK forkexec: 1000
+memcheck: ok 3 rounds of 256 MiB
+CHK memcheck-status: 0
+CHK sleep-start 100
+CHK sleep-end 102
+CHK date-advanced: 2
+CHK hcprobe-status: 0
+CHK dmesg-bad: 0"""
+
+
+def lines_and_times(text, sleep_wall):
+    lines = ["(d1) " + line for line in text.splitlines()]
+    times = []
+    t = 0.0
+    for line in lines:
+        if "sleep-end" in line:
+            t += sleep_wall
+        times.append(t)
+        t += 0.01
+    return lines, times
+
+
+class ChecklistTest(unittest.TestCase):
+    def test_all_good(self):
+        lines, times = lines_and_times(GOOD, 2.05)
+        problems, note = guesttests.evaluate_checklist("pv", GOOD, lines, times)
+        self.assertEqual(problems, [])
+        self.assertIn("2.06", note)
+
+    def test_sleep_too_long_on_host_clock(self):
+        lines, times = lines_and_times(GOOD, 3.0)
+        problems, _ = guesttests.evaluate_checklist("native", GOOD, lines, times)
+        self.assertEqual(len(problems), 1)
+        self.assertIn("within 25%", problems[0])
+
+    def test_failures_are_named(self):
+        bad = GOOD.replace("forkexec: 1000", "forkexec: 17").replace(
+            "dmesg-bad: 0", "dmesg-bad: 3").replace("hcprobe-status: 0", "")
+        lines, times = lines_and_times(bad, 2.0)
+        problems, _ = guesttests.evaluate_checklist("pv", bad, lines, times)
+        self.assertTrue(any("forkexec" in p for p in problems))
+        self.assertTrue(any("dmesg-bad" in p for p in problems))
+        self.assertTrue(any("hcprobe-status" in p for p in problems))
+
+    def test_native_does_not_need_hcprobe(self):
+        text = GOOD.replace("CHK hcprobe-status: 0\n", "")
+        lines, times = lines_and_times(text, 2.0)
+        self.assertEqual(guesttests.evaluate_checklist("native", text, lines, times)[0], [])
+
+    def test_missing_sleep_markers(self):
+        text = GOOD.replace("CHK sleep-end 102\n", "")
+        lines, times = lines_and_times(text, 2.0)
+        problems, _ = guesttests.evaluate_checklist("native", text, lines, times)
+        self.assertIn("sleep markers missing", problems)
+
+
+if __name__ == "__main__":
+    unittest.main()
