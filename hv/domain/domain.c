@@ -33,6 +33,7 @@ struct domain *domain_create(uint16_t domid)
 	d->domid = domid;
 	d->vcpu0.domain = d;
 	d->console_at_line_start = 1;
+	counters_reset(&d->counters);
 	current = &d->vcpu0;
 	return d;
 }

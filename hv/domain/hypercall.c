@@ -45,6 +45,7 @@ static const hypercall_fn hypercall_table[NR_HYPERCALLS] = {
 	HC(__HYPERVISOR_callback_op, do_callback_op),
 	HC(__HYPERVISOR_event_channel_op, do_event_channel_op),
 	HC(__HYPERVISOR_physdev_op, do_physdev_op),
+	HC(__HYPERVISOR_pvx_op, do_pvx_op),
 };
 
 static long call(uint64_t nr, const uint64_t a[5])
@@ -89,5 +90,6 @@ long do_multicall(uint64_t list, uint64_t nr)
 			return -XEN_EFAULT;
 		d->counters.multicall_entries++;
 	}
+	counters_hist_add(d->counters.multicall_batches, nr);
 	return 0;
 }

@@ -6,6 +6,7 @@
 #include <lib/errno.h>
 #include <lib/string.h>
 #include <arch/x86/layout.h>
+#include <boot/options.h>
 #include <domain/domain.h>
 #include <domain/guest_access.h>
 #include <domain/hypercall.h>
@@ -37,6 +38,10 @@ static long get_features(uint64_t arg)
 	if (copy_from_guest(&fi, arg, sizeof(fi)))
 		return -XEN_EFAULT;
 	fi.submap = fi.submap_idx == 0 ? PVX_FEATURES : 0;
+	/* Stores into page tables are always emulated (Linux relies on it
+	 * for atomic PTE updates); saying so invites every PTE write. */
+	if (fi.submap_idx == 0 && hv_opts.wpt == WPT_EMULATE)
+		fi.submap |= 1u << XENFEAT_writable_page_tables;
 	return copy_to_guest(arg, &fi, sizeof(fi)) ? -XEN_EFAULT : 0;
 }
 

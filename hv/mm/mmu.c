@@ -108,6 +108,7 @@ long do_mmu_update(uint64_t reqs, uint64_t count, uint64_t pdone,
 		}
 	}
 	d->counters.mmu_update_entries += done;
+	counters_hist_add(d->counters.mmu_update_batches, count);
 	if (pdone && copy_to_guest(pdone, &done, sizeof(done)))
 		return -XEN_EFAULT;
 	return rc;

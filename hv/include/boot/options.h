@@ -13,10 +13,15 @@ enum crashtest {
 	CRASH_PANIC
 };
 
+/* Writable page tables: off, or emulate each trapped store (advertised
+ * to guests as XENFEAT_writable_page_tables). */
+enum wpt_mode { WPT_OFF, WPT_EMULATE };
+
 struct hv_options {
 	unsigned int loglvl;	/* enum log_level */
 	int selftest;		/* run boot-time self-tests */
 	unsigned int crashtest; /* enum crashtest: deliberate fault (tests) */
+	unsigned int wpt;	/* enum wpt_mode */
 };
 
 extern struct hv_options hv_opts;

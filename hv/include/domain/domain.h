@@ -95,7 +95,7 @@ struct domain {
 
 	enum domain_state state;
 	unsigned int shutdown_reason; /* SHUTDOWN_* */
-	struct domain_counters counters;
+	struct pvx_counters counters;
 };
 
 #define guest_regs() arch_guest_regs()

@@ -20,4 +20,50 @@
 #define PVX_EXIT_SELFTEST     6 /* a boot-time self-test failed */
 #define PVX_EXIT_NOMEM	      7 /* out of memory while building */
 
+#ifndef __ASSEMBLY__
+#include <stdint.h>
+
+/*
+ * pvx_op: PVX's own hypercall (number 56: above Xen's architecture
+ * range 48-55, unused by Xen). Any domain may read and reset its own
+ * event counters, so a benchmark can be bracketed by them:
+ *
+ *   pvx_op(PVXOP_counters_reset, 0)
+ *   pvx_op(PVXOP_counters_read, &struct pvx_counters)   -> 0 or -EFAULT
+ *
+ * Histograms are by log2 of the batch size: bucket b counts calls of
+ * 2^b .. 2^(b+1)-1 entries; the last bucket also holds larger ones.
+ */
+#define __HYPERVISOR_pvx_op  56
+#define PVXOP_counters_read  0
+#define PVXOP_counters_reset 1
+
+#define PVX_COUNTERS_VERSION 1
+#define PVX_NR_HYPERCALLS    64
+#define PVX_HIST_BUCKETS     13 /* 1, 2-3, ... 2048-4095, >= 4096 */
+
+struct pvx_counters {
+	uint32_t version; /* PVX_COUNTERS_VERSION */
+	uint32_t size;	  /* sizeof(struct pvx_counters) */
+	uint64_t hypercalls[PVX_NR_HYPERCALLS]; /* by number */
+	uint64_t traps[32];			/* guest exceptions by vector */
+	uint64_t bounces;	   /* exception/event frames written */
+	uint64_t events_delivered; /* event upcalls */
+	uint64_t timer_interrupts;
+	uint64_t cr3_loads;
+	uint64_t tlb_flushes;
+	uint64_t mmu_update_entries;
+	uint64_t mmuext_ops;
+	uint64_t multicall_entries;
+	uint64_t page_validations;   /* frames promoted to a table type */
+	uint64_t ptwr_emulations;    /* emulated writes to page tables */
+	uint64_t priv_op_emulations; /* #GP emulated (MSR, CR, I/O, cli) */
+	uint64_t cpuid_emulations;
+	uint64_t mmu_update_batches[PVX_HIST_BUCKETS]; /* calls by entries */
+	uint64_t multicall_batches[PVX_HIST_BUCKETS];  /* calls by entries */
+};
+_Static_assert(sizeof(struct pvx_counters) == 8 + 8 * (64 + 32 + 12 + 26),
+	       "pvx_counters layout");
+#endif
+
 #endif
