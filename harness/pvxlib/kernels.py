@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from . import bzimage, elfnotes, paths
+from . import bzimage, elfslim, elfnotes, paths
 
 META_PACKAGE = "linux-image-amd64"
 BUILD_PY = paths.REPO / "guests" / "linux" / "build.py"
@@ -135,28 +135,35 @@ def native_image(k: Kernel) -> Path:
 
 # ---- the ELF for PV boots ----
 
+# Bump when the derived file's form changes, so caches are rebuilt.
+DERIVED_FORM = "slim1"
+
+
 def vmlinux_path(k: Kernel, cache: Path | None = None) -> Path:
-    """The ELF vmlinux for a PV boot, extracted from the bzImage if need be."""
-    if k.vmlinux is not None:
-        return k.vmlinux
-    assert k.bzimage is not None
-    digest = sha256_file(k.bzimage)
+    """The ELF for a PV boot: from the bzImage (or the given vmlinux),
+    slimmed to what the domain builder reads (elfslim.py)."""
+    src = k.vmlinux if k.vmlinux is not None else k.bzimage
+    assert src is not None
+    digest = sha256_file(src)
     where = k.derived or (cache or paths.cache_dir()) / "kernels" / "extracted" / digest[:16]
-    return cached_extract(k.bzimage, digest, where)
+    return cached_extract(src, digest, where, is_elf=k.vmlinux is not None)
 
 
-def cached_extract(bz: Path, digest: str, where: Path) -> Path:
-    """where/vmlinux, valid while where/vmlinux.bzimage-sha256 == digest."""
+def cached_extract(src: Path, digest: str, where: Path, is_elf: bool = False) -> Path:
+    """where/vmlinux, valid while its stamp names the source's digest and
+    the current DERIVED_FORM."""
     out, stamp = where / "vmlinux", where / "vmlinux.bzimage-sha256"
-    if out.is_file() and stamp.is_file() and stamp.read_text().strip() == digest:
+    want = f"{digest} {DERIVED_FORM}"
+    if out.is_file() and stamp.is_file() and stamp.read_text().strip() == want:
         return out
     try:
-        elf = bzimage.extract_vmlinux(bz.read_bytes())
-    except bzimage.BzImageError as e:
-        raise KernelError(f"{bz}: {e}") from e
+        raw = src.read_bytes() if is_elf else bzimage.extract_vmlinux(src.read_bytes())
+        elf = elfslim.slim_elf(raw)
+    except (bzimage.BzImageError, elfslim.ElfSlimError) as e:
+        raise KernelError(f"{src}: {e}") from e
     where.mkdir(parents=True, exist_ok=True)
     _write_atomic(out, elf)
-    _write_atomic(stamp, (digest + "\n").encode())
+    _write_atomic(stamp, (want + "\n").encode())
     return out
 
 

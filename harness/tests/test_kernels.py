@@ -6,6 +6,7 @@ from pathlib import Path
 from unittest import mock
 
 from pvxlib import kernels
+from pvxlib import elfslim
 from tests.test_bzimage import FAKE_ELF, make_bzimage
 
 DEPENDS = """linux-image-amd64
@@ -115,7 +116,7 @@ class StockKernelTest(unittest.TestCase):
         k = kernels.stock_kernel(self.cache, run=FakeApt())
         vm = kernels.vmlinux_path(k)
         self.assertEqual(vm, k.derived / "vmlinux")
-        self.assertEqual(vm.read_bytes(), FAKE_ELF)
+        self.assertEqual(vm.read_bytes(), elfslim.slim_elf(FAKE_ELF))
         with mock.patch.object(kernels.bzimage, "extract_vmlinux",
                                side_effect=AssertionError("extracted twice")):
             self.assertEqual(kernels.vmlinux_path(k), vm)
@@ -152,7 +153,7 @@ class PathKernelTest(unittest.TestCase):
         bz.write_bytes(make_bzimage(gzip.compress(FAKE_ELF)))
         vm = kernels.vmlinux_path(kernels.path_kernel(bz), cache=self.dir / "cache")
         self.assertTrue(str(vm).startswith(str(self.dir / "cache" / "kernels" / "extracted")))
-        self.assertEqual(vm.read_bytes(), FAKE_ELF)
+        self.assertEqual(vm.read_bytes(), elfslim.slim_elf(FAKE_ELF))
 
     def test_patched_without_build_script(self):
         with mock.patch.object(kernels, "BUILD_PY", self.dir / "build.py"):

@@ -1,10 +1,12 @@
 /*
  * Byte and string helpers. The hypervisor is built without SSE, so these
  * are plain loops; memcpy/memset also serve the calls GCC emits itself.
+ * Those two are weak: an architecture may provide faster ones
+ * (arch/x86/string.S), and the host unit tests use these.
  */
 #include <lib/string.h>
 
-void *memset(void *dst, int c, size_t n)
+__attribute__((weak)) void *memset(void *dst, int c, size_t n)
 {
 	unsigned char *d = dst;
 
@@ -13,7 +15,7 @@ void *memset(void *dst, int c, size_t n)
 	return dst;
 }
 
-void *memcpy(void *dst, const void *src, size_t n)
+__attribute__((weak)) void *memcpy(void *dst, const void *src, size_t n)
 {
 	unsigned char *d = dst;
 	const unsigned char *s = src;
