@@ -39,6 +39,11 @@ hv: deps
 test: deps hv
 	@$(PVX) test
 
+# The patched guest kernel (guests/linux): cached under $PVX_CACHE/linux,
+# so an unchanged second run does no work.
+guests: deps
+	@$(PYTHON) guests/linux/build.py
+
 run: deps hv
 	$(PVX) boot hv --hv-args "selftest"
 
@@ -58,4 +63,4 @@ clean:
 	$(MAKE) -s -C hv clean
 	rm -rf build
 
-.PHONY: all deps hv test run reproduce-quick format format-check clean
+.PHONY: all deps hv test run guests reproduce-quick format format-check clean

@@ -6,7 +6,12 @@
  * error code; none may take down the hypervisor. Prints one line per
  * probe and "hcprobe: N passed, M failed"; exits 1 if any failed.
  *
- * Needs /dev/xen/privcmd (modprobe xen-privcmd; devtmpfs creates it).
+ * The last probes use the page-type rules on frames of our own: a page
+ * found through /proc/self/pagemap and the read-only M2P is pinned as a
+ * page table only once it is no longer mapped writable, and then cannot
+ * be mapped writable anywhere (SOSP'03 3.3.3).
+ *
+ * Needs root and /dev/xen/privcmd (modprobe xen-privcmd unrestricted=1).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -14,6 +19,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <unistd.h>
 #include <xen/xen.h>
 #include <xen/sys/privcmd.h>
@@ -81,6 +87,88 @@ static void probe_memory(void)
 	       hypercall(MMU_UPDATE, (uint64_t)req, 1, 0, 5), -EPERM);
 }
 
+/* ---- the page-type rules, with frames of our own ---- */
+
+#define M2P_BASE 0xffff800000000000ull	/* MACH2PHYS_VIRT_START, read-only */
+
+static uint64_t pfn_of(void *va)
+{
+	uint64_t entry = 0;
+	int fd = open("/proc/self/pagemap", O_RDONLY);
+
+	if (fd < 0)
+		return 0;
+	if (pread(fd, &entry, 8, ((uint64_t)va / 4096) * 8) != 8)
+		entry = 0;
+	close(fd);
+	return (entry >> 63) ? entry & ((1ull << 55) - 1) : 0;
+}
+
+/* The machine frame behind pfn: the M2P maps mfn -> pfn, so search it. */
+static uint64_t mfn_of(uint64_t pfn)
+{
+	struct { uint64_t v_start, v_end, max_mfn; } map;
+	const volatile uint64_t *m2p = (const uint64_t *)M2P_BASE;
+
+	if (!pfn || hypercall(12 /* memory_op */, 12 /* machphys_mapping */,
+			      (uint64_t)&map, 0, 0))
+		return 0;
+	for (uint64_t mfn = 0; mfn <= map.max_mfn; mfn++)
+		if (m2p[mfn] == pfn)
+			return mfn;
+	return 0;
+}
+
+/* Linux's direct map of all guest memory (not randomised under PV) and
+ * its entries' flags (PAGE_KERNEL: P RW A D NX; read-only: P A NX). */
+#define DIRECT_MAP	0xffff888000000000ull
+#define PTE_KERNEL_RW	0x8000000000000063ull
+#define PTE_KERNEL_RO	0x8000000000000021ull
+
+static long mmuext(uint64_t cmd, uint64_t mfn)
+{
+	uint64_t op[3] = { cmd, mfn, 0 };
+
+	return hypercall(MMUEXT_OP, (uint64_t)op, 1, 0, 0x7ff0);
+}
+
+static void probe_tables(void)
+{
+	char *p = mmap(NULL, 2 * 4096, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	uint64_t pfn, mfn, alias;
+
+	memset(p, 0, 2 * 4096);		/* an all-empty L1 table */
+	pfn = pfn_of(p);
+	mfn = mfn_of(pfn);
+	if (!mfn) {
+		expect("find own frames through pagemap and the M2P", -1, 0);
+		return;
+	}
+	alias = DIRECT_MAP + pfn * 4096;
+	expect("pin as a page table a frame our process maps writable",
+	       mmuext(0 /* PIN_L1_TABLE */, mfn), -EINVAL);
+	mprotect(p, 4096, PROT_READ);
+	expect("... still refused: the kernel's direct map maps it writable",
+	       mmuext(0, mfn), -EINVAL);
+	expect("write-protect the direct-map alias too",
+	       hypercall(UPDATE_VA_MAPPING, alias, (mfn << 12) | PTE_KERNEL_RO,
+			 2 /* INVLPG */, 0), 0);
+	expect("now the frame can be pinned as an L1 table", mmuext(0, mfn), 0);
+	expect("a live page table cannot get a second, writable mapping",
+	       hypercall(UPDATE_VA_MAPPING, (uint64_t)(p + 4096),
+			 (mfn << 12) | 0x67, 2, 0), -EINVAL);
+	expect("nor can its alias be made writable again",
+	       hypercall(UPDATE_VA_MAPPING, alias, (mfn << 12) | PTE_KERNEL_RW,
+			 2, 0), -EINVAL);
+	expect("unpin it", mmuext(4 /* UNPIN_TABLE */, mfn), 0);
+	expect("then the alias is writable again",
+	       hypercall(UPDATE_VA_MAPPING, alias, (mfn << 12) | PTE_KERNEL_RW,
+			 2, 0), 0);
+	mprotect(p, 4096, PROT_READ | PROT_WRITE);
+	munmap(p, 2 * 4096);
+}
+
 static void probe_misc(void)
 {
 	uint64_t trap[2] = { 14 /* vector */, NONCANONICAL };
@@ -111,6 +199,7 @@ int main(void)
 	probe_pointers();
 	probe_memory();
 	probe_misc();
+	probe_tables();
 	printf("hcprobe: %d passed, %d failed\n", passed, failed);
 	return failed != 0;
 }

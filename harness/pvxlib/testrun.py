@@ -89,6 +89,9 @@ def suite_harness_unit() -> Iterator[Result]:
     loader = unittest.TestLoader()
     tests = loader.discover(str(paths.REPO / "harness" / "tests"),
                             top_level_dir=str(paths.REPO / "harness"))
+    # The kernel build script's own tests (guests/linux/test_build.py).
+    linux = str(paths.REPO / "guests" / "linux")
+    tests.addTests(loader.discover(linux, pattern="test_*.py", top_level_dir=linux))
     res = _Collect()
     tests.run(res)
     yield from res.results
