@@ -21,7 +21,8 @@
 static const char *const scalar_names[] = {
 	"bounces", "events_delivered", "timer_interrupts", "cr3_loads",
 	"tlb_flushes", "mmu_update_entries", "mmuext_ops", "multicall_entries",
-	"page_validations", "ptwr_emulations", "priv_op_emulations",
+	"page_validations", "ptwr_emulations", "ptwr_unhooks",
+	"ptwr_rehook_entries", "priv_op_emulations",
 	"cpuid_emulations",
 };
 

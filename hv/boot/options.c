@@ -18,11 +18,11 @@ static const char *const crashtest_names[] = { "none",		 "pagefault",
 					       "invalid-opcode", "divide-error",
 					       "panic",		 NULL };
 
-static const char *const wpt_names[] = { "off", "emulate", NULL };
+static const char *const wpt_names[] = { "off", "emulate", "unhook", NULL };
 
 static const struct opt hv_opt_table[] = {
 	{ "wpt", OPT_CHOICE, &hv_opts.wpt, .choices = wpt_names,
-	  .help = "writable page tables for guests: off, emulate" },
+	  .help = "writable page tables for guests: off, emulate, unhook" },
 	{ "loglvl", OPT_CHOICE, &hv_opts.loglvl, .choices = loglvl_names,
 	  .help = "log verbosity" },
 	{ "selftest", OPT_FLAG, &hv_opts.selftest,

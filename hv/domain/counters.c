@@ -80,6 +80,8 @@ static void print_json(const struct domain *d)
 		{ "multicall_entries", c->multicall_entries },
 		{ "page_validations", c->page_validations },
 		{ "ptwr_emulations", c->ptwr_emulations },
+		{ "ptwr_unhooks", c->ptwr_unhooks },
+		{ "ptwr_rehook_entries", c->ptwr_rehook_entries },
 		{ "priv_op_emulations", c->priv_op_emulations },
 		{ "cpuid_emulations", c->cpuid_emulations },
 	};

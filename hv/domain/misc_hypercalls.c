@@ -40,7 +40,7 @@ static long get_features(uint64_t arg)
 	fi.submap = fi.submap_idx == 0 ? PVX_FEATURES : 0;
 	/* Stores into page tables are always emulated (Linux relies on it
 	 * for atomic PTE updates); saying so invites every PTE write. */
-	if (fi.submap_idx == 0 && hv_opts.wpt == WPT_EMULATE)
+	if (fi.submap_idx == 0 && hv_opts.wpt != WPT_OFF)
 		fi.submap |= 1u << XENFEAT_writable_page_tables;
 	return copy_to_guest(arg, &fi, sizeof(fi)) ? -XEN_EFAULT : 0;
 }

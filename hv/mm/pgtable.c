@@ -16,7 +16,7 @@
 #include <domain/domain.h>
 #include <mm/pgtable.h>
 
-static int l1e_get(uint64_t e, struct domain *d)
+int l1e_get(uint64_t e, struct domain *d)
 {
 	uint64_t mfn = PTE_MFN(e);
 	int rc;
@@ -44,7 +44,7 @@ static int l1e_get(uint64_t e, struct domain *d)
 	return rc;
 }
 
-static void l1e_put(uint64_t e)
+void l1e_put(uint64_t e)
 {
 	if (!(e & _PAGE_PRESENT))
 		return;
@@ -77,9 +77,29 @@ static void lne_put(uint64_t e, unsigned int level)
 		put_page_and_type(PTE_MFN(e));
 }
 
-static int entry_get(uint64_t e, unsigned int level, struct domain *d)
+/* Remembers which L2 entry holds an L1 when it is the only L2 entry
+ * holding it. */
+static void note_parent(uint64_t e, unsigned int level, uint64_t table,
+			unsigned int idx)
 {
-	return level == 1 ? l1e_get(e, d) : lne_get(e, level, d);
+	struct page_info *pg;
+
+	if (level != 2 || !(e & _PAGE_PRESENT))
+		return;
+	pg = mfn_to_page(PTE_MFN(e));
+	/* A pin holds the type too but makes nothing reachable. */
+	if (pg && pg->type_count - !!(pg->flags & PGF_PINNED) == 1)
+		pg->parent = table << 9 | idx;
+}
+
+static int entry_get(uint64_t e, unsigned int level, struct domain *d,
+		     uint64_t table, unsigned int idx)
+{
+	int rc = level == 1 ? l1e_get(e, d) : lne_get(e, level, d);
+
+	if (rc == 0)
+		note_parent(e, level, table, idx);
+	return rc;
 }
 
 static void entry_put(uint64_t e, unsigned int level)
@@ -112,7 +132,7 @@ int pgt_validate(uint64_t mfn, enum pgt_type type, struct domain *d)
 	for (i = 0; i < PT_ENTRIES; i++) {
 		if (!guest_slot(level, i))
 			continue;
-		rc = entry_get(t[i], level, d);
+		rc = entry_get(t[i], level, d, mfn, i);
 		if (rc)
 			break;
 	}
@@ -156,7 +176,7 @@ int pgt_mod_entry(uint64_t mfn, unsigned int level, unsigned int idx,
 		t[idx] = adjust(preserve_ad ? new | (old & ad) : new);
 		return 0;
 	}
-	rc = entry_get(new, level, d);
+	rc = entry_get(new, level, d, mfn, idx);
 	if (rc)
 		return rc;
 	if (preserve_ad)

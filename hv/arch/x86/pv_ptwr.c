@@ -1,5 +1,7 @@
 /*
- * Writable page tables, emulation flavour (PV-BOOT.md 3.6): a guest
+ * Writable page tables (PV-BOOT.md 3.6). With wpt=unhook the table is
+ * first offered to mm/ptwr_unhook.c; otherwise (or if it is not
+ * eligible) the store is emulated: a guest
  * kernel store into a read-only L1 page-table page faults; if the
  * faulting address is mapped by a present read-only L1 entry pointing at
  * a live L1 table of the guest, the store is decoded and emulated
@@ -17,6 +19,8 @@
 #include <domain/guest_access.h>
 #include <mm/frame_table.h>
 #include <mm/pgtable.h>
+#include <mm/ptwr_unhook.h>
+#include <boot/options.h>
 
 struct ptwr_ctx {
 	struct vcpu *v;
@@ -55,16 +59,18 @@ static int cmpxchg_pte(void *ctx, uint64_t pte_va, uint64_t old,
 static const struct ptwr_ops ops = { fetch, read_pte, cmpxchg_pte };
 
 /* The frame written through va must be a live L1 of this guest, mapped
- * read-only by the entry the walk finds. */
-static int is_l1_write(struct vcpu *v, uint64_t va, uint64_t *l1_target)
+ * read-only by the entry the walk finds (entry *idx of L1 *l1). */
+static int is_l1_write(struct vcpu *v, uint64_t va, uint64_t *l1_target,
+		       uint64_t *l1, unsigned int *idx_out)
 {
-	uint64_t l1, pte;
+	uint64_t pte;
 	unsigned int idx;
 	struct page_info *pg;
 
-	if (pgt_walk_to_l1(v->guest_table, va, &l1, &idx))
+	if (pgt_walk_to_l1(v->guest_table, va, l1, &idx))
 		return 0;
-	pte = ((uint64_t *)mfn_to_virt(l1))[idx];
+	*idx_out = idx;
+	pte = ((uint64_t *)mfn_to_virt(*l1))[idx];
 	if ((pte & (_PAGE_PRESENT | _PAGE_RW)) != _PAGE_PRESENT)
 		return 0;
 	pg = mfn_to_page(PTE_MFN(pte));
@@ -78,11 +84,16 @@ static int is_l1_write(struct vcpu *v, uint64_t va, uint64_t *l1_target)
 int pv_ptwr_fault(struct vcpu *v, struct cpu_regs *r, uint64_t cr2)
 {
 	struct ptwr_ctx c = { v, 0 };
+	uint64_t map_l1;
+	unsigned int map_idx;
 	char why[128];
 	int rc;
 
-	if (!is_l1_write(v, cr2, &c.l1_mfn))
+	if (!is_l1_write(v, cr2, &c.l1_mfn, &map_l1, &map_idx))
 		return 0;
+	if (hv_opts.wpt == WPT_UNHOOK &&
+	    ptwr_unhook(v, c.l1_mfn, map_l1, map_idx, cr2))
+		return 1;
 	rc = ptwr_emulate(r, cr2, &ops, &c, why, sizeof(why));
 	if (rc != PTWR_OK) {
 		pr_warn("d%u: write to page table at %lx (rip %lx) not "

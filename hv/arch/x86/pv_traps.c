@@ -27,6 +27,7 @@
 #include <domain/hypercall.h>
 #include <event/evtchn.h>
 #include <mm/mmu.h>
+#include <mm/ptwr_unhook.h>
 
 #define X86_EFLAGS_TF	(1u << 8)
 #define X86_EFLAGS_IF	(1u << 9)
@@ -226,6 +227,10 @@ void pv_syscall_entry(struct cpu_regs *r)
 {
 	struct vcpu *v = current_vcpu();
 
+	/* An unhooked page table (wpt=unhook) is unreachable from the loaded
+	 * roots; only a hypercall can change that (CR3, upper-level entries,
+	 * pins, mappings of it), so every hypercall puts it back first. */
+	ptwr_rehook(v);
 	r->rflags = r->r11; /* SYSCALL saved the guest's RFLAGS in R11 */
 	if (r->vector == VECTOR_SYSCALL32) {
 		r->rip -= 2;

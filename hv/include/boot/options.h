@@ -13,9 +13,10 @@ enum crashtest {
 	CRASH_PANIC
 };
 
-/* Writable page tables: off, or emulate each trapped store (advertised
- * to guests as XENFEAT_writable_page_tables). */
-enum wpt_mode { WPT_OFF, WPT_EMULATE };
+/* Writable page tables: off, emulate each trapped store, or unhook the
+ * table and revalidate it later (both advertised to guests as
+ * XENFEAT_writable_page_tables). */
+enum wpt_mode { WPT_OFF, WPT_EMULATE, WPT_UNHOOK };
 
 struct hv_options {
 	unsigned int loglvl;	/* enum log_level */

@@ -52,6 +52,10 @@ struct page_info {
 	uint8_t flags;	     /* PGF_* */
 	uint32_t type_count; /* references holding the type */
 	uint32_t count;	     /* general references */
+	/* L1 frames: the L2 entry that last took the type while it was the
+	 * only holder, as (L2 mfn << 9 | index). A hint for wpt=unhook,
+	 * always checked against the L2 before use. */
+	uint64_t parent;
 };
 
 struct domain;

@@ -28,6 +28,16 @@ struct domain;
 int pgt_mod_entry(uint64_t mfn, unsigned int level, unsigned int idx,
 		  uint64_t new, int preserve_ad, struct domain *d);
 
+/* One L1 entry's references: taken (0 or error, nothing taken) and
+ * dropped. Used where entries change outside pgt_mod_entry (wpt=unhook). */
+int l1e_get(uint64_t e, struct domain *d);
+void l1e_put(uint64_t e);
+/* The hardware form of a validated guest entry (US set if present). */
+static inline uint64_t pgt_adjust(uint64_t e)
+{
+	return (e & 1) ? (e | 4) : e;
+}
+
 /* Finds the L1 frame and index mapping va under the L4 frame root.
  * Returns 0, or -EINVAL if a level is missing or not a validated table. */
 int pgt_walk_to_l1(uint64_t root, uint64_t va, uint64_t *l1_mfn,
