@@ -18,6 +18,7 @@
 #include <domain/build.h>
 #include <domain/config.h>
 #include <domain/domain.h>
+#include <grant/gnttab_domain.h>
 #include <domain/elf.h>
 #include <domain/layout.h>
 #include <event/evtchn.h>
@@ -271,6 +272,8 @@ static int build(struct builder *b, const struct domain_config *cfg)
 	if ((rc = shared_info_init(b->d)))
 		return builder_fail("no frame for shared_info", rc);
 	evtchn_init(b->d);
+	if ((rc = gnttab_domain_init(b->d)))
+		return builder_fail("no frame for the grant table", rc);
 	console_backend_init(b->d, pfn_to_virt(b, b->l.console_pfn));
 	fill_start_info(b, cfg->cmdline);
 	init_vcpu_regs(b);

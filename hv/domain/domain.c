@@ -11,6 +11,7 @@
 #include <arch/hooks.h>
 #include <arch/x86/layout.h>
 #include <domain/domain.h>
+#include <grant/gnttab_domain.h>
 #include <mm/frame_table.h>
 #include <mm/frames.h>
 #include <mm/m2p.h>
@@ -36,6 +37,11 @@ struct domain *domain_create(uint16_t domid)
 	counters_reset(&d->counters);
 	current = &d->vcpu0;
 	return d;
+}
+
+struct grant_table *domain_grant_table(struct domain *d)
+{
+	return &d->grant_table;
 }
 
 /* shared_info is a hypervisor page shared with the guest: owned by it

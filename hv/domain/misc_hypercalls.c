@@ -1,7 +1,6 @@
 /*
- * Small hypercalls: xen_version, vm_assist, physdev_op, callback_op,
- * grant_table_op (not yet: -ENOSYS disables Linux's grant table, which
- * only PV devices need).
+ * Small hypercalls: xen_version, vm_assist, physdev_op, callback_op
+ * (grant_table_op is in grant/gnttab_op.c).
  */
 #include <lib/errno.h>
 #include <lib/string.h>
@@ -135,12 +134,4 @@ long do_callback_op(uint64_t cmd, uint64_t arg)
 	if (copy_from_guest(&c, arg, sizeof(c)))
 		return -XEN_EFAULT;
 	return register_callback(current_vcpu(), &c);
-}
-
-long do_grant_table_op(uint64_t cmd, uint64_t uop, uint64_t count)
-{
-	(void)cmd;
-	(void)uop;
-	(void)count;
-	return -XEN_ENOSYS;
 }

@@ -14,6 +14,7 @@
 #include <public/xen_abi.h>
 #include <arch/x86/regs.h>
 #include <domain/counters.h>
+#include <grant/grant_table.h>
 
 #define MAX_VIRQS 24
 #define NR_EVTCHN 1024 /* 2-level ABI allows 4096; we need few */
@@ -92,6 +93,8 @@ struct domain {
 	unsigned int console_port;
 	struct xencons_interface *console_ring;
 	int console_at_line_start;
+
+	struct grant_table grant_table; /* max_frames 0 until set up */
 
 	enum domain_state state;
 	unsigned int shutdown_reason; /* SHUTDOWN_* */
