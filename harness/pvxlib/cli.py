@@ -1,4 +1,5 @@
-"""Command-line interface: `pvx boot`, `pvx test`, `pvx kernel`.
+"""Command-line interface: `pvx boot`, `pvx test`, `pvx kernel`, `pvx run`,
+`pvx report`.
 
 `pvx boot native|pv [options] -- CMD...`: everything after `--` is the
 guest command (argparse cannot tell a positional list after options from
@@ -66,6 +67,31 @@ def build_parser() -> argparse.ArgumentParser:
     k.add_argument("--vmlinux", action="store_true",
                    help="also extract the ELF vmlinux and read its Xen notes")
 
+    r = sub.add_parser("run", help="run an experiment (harness/experiments/*.toml) "
+                                   "and write results/<UTC time>-<name>/")
+    r.add_argument("experiment", metavar="EXPERIMENT",
+                   help="a name in harness/experiments (lmbench-quick, lmbench) "
+                        "or the path of a .toml file")
+    r.add_argument("--configs", metavar="A,B",
+                   help="only these of the experiment's configurations, in this order")
+    r.add_argument("--reps", type=int, metavar="N",
+                   help="boots per configuration (default: the experiment's)")
+    r.add_argument("--quick", action="store_true",
+                   help="one boot per configuration (unless --reps) and the "
+                        "workload's quick_params")
+    r.add_argument("--out", metavar="DIR", help="parent of the run's directory "
+                                                "(default results/)")
+    r.add_argument("--accel", choices=["auto", "tcg", "kvm"],
+                   help="override the experiment's accelerator")
+    r.add_argument("-v", "--verbose", action="store_true",
+                   help="echo every guest console line to stderr")
+
+    rp = sub.add_parser("report", help="write paper/tables-3-5.md from a results "
+                                       "directory")
+    rp.add_argument("run_dir", nargs="?", metavar="RUN_DIR",
+                    help="default: the newest directory under results/")
+    rp.add_argument("--out", metavar="DIR", help="output directory (default paper/)")
+
     t = sub.add_parser("test", help="run the test suites (make test)")
     t.add_argument("--suite", action="append", default=[],
                    help="run only these suites (repeatable)")
@@ -99,6 +125,12 @@ def main(argv: list[str]) -> int:
     if args.command == "boot":
         from .boot import cmd_boot
         return cmd_boot(args)
+    if args.command == "run":
+        from .matrix import cmd_run
+        return cmd_run(args)
+    if args.command == "report":
+        from .report import cmd_report
+        return cmd_report(args)
     if args.command == "test":
         from .testrun import cmd_test
         return cmd_test(args)

@@ -1,0 +1,323 @@
+"""`pvx run EXPERIMENT`: boot every configuration of an experiment the
+given number of times, run the workload in each boot, and collect the
+results in results/<UTC timestamp>-<experiment>/ (results.py).
+
+Order of work: check the experiment and the command line; build the
+workload and put its binaries in the initramfs; choose the accelerator
+once; then boot round-robin, rep 1 of every configuration, then rep 2,
+and so on (boot.run_guest), preparing each configuration's guest
+(boot.prepare_guest) before its first boot. Round-robin spreads a
+change in the host's load over all configurations. After every boot the
+results and meta.json are rewritten whole.
+
+Failures stay local: a configuration that cannot be prepared, or whose
+boot ends without the guest's result (crash, panic, timeout), is
+recorded as failed with the reason and the tail of its console, its
+remaining boots are skipped, and the next configuration runs. A boot
+whose command finished but where some metric reported an error or none
+at all is "partial": its good metrics are kept, the rest are named.
+Ctrl-C or SIGTERM stop the run (QEMU is killed by qemu.run); what
+completed stays, and meta.json says "incomplete". Exit status: 0 if no
+configuration failed (partial boots are data: the report shows which
+metric erred and why), 1 if one did, 130 if interrupted, 64 for a usage
+error.
+"""
+from __future__ import annotations
+
+import signal
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from . import (boot, exitcodes, experiments, guestrun, images, paths, qemu,
+               results, runmeta, workloads)
+from .experiments import Config, Plan
+from .progress import ConsoleTap, Progress, clock_text
+
+CONSOLE_TAIL = 30          # console lines kept in meta.json for a failed boot
+
+
+def say(msg: str) -> None:
+    print(f"pvx run: {msg}", file=sys.stderr, flush=True)
+
+
+def value_text(rec: dict[str, Any]) -> str:
+    if "error" in rec:
+        return f"ERROR: {rec['error']}"
+    return f"{rec.get('value', '?')} {rec.get('unit', '')}".rstrip()
+
+
+def initrd_of(setup: boot.GuestSetup) -> Path | None:
+    if setup.entry.initrd is not None:
+        return setup.entry.initrd
+    mods = [m.path for m in setup.entry.modules if "role=ramdisk" in m.args]
+    return mods[0] if mods else None
+
+
+def boot_entry_info(e: images.BootEntry) -> dict[str, Any]:
+    """What GRUB boots (its grub.cfg is inside the ISO, which is gone)."""
+    return {"kind": e.kind, "kernel": str(e.kernel), "args": e.args,
+            "modules": [{"path": str(m.path), "args": m.args} for m in e.modules],
+            "initrd": str(e.initrd) if e.initrd else None}
+
+
+def classify_boot(run: boot.GuestRun, recs: list[dict[str, Any]], expected: list[str],
+                  problems: list[str]) -> tuple[str, str]:
+    """('ok' | 'partial' | 'failed', reason) for one boot."""
+    if not run.result.complete:
+        return "failed", run.verdict.message
+    errors = [f"{r['name']}: {r['error']}" for r in recs if "error" in r]
+    got = {r["name"] for r in recs}
+    missing = [m for m in expected if m not in got]
+    why = errors + ([f"no result for {', '.join(missing)}"] if missing else []) + problems
+    if why:
+        return "partial", "; ".join(why)
+    if run.verdict.code != 0:
+        return "partial", f"the workload exited with status {run.verdict.code}"
+    return "ok", ""
+
+
+class Runner:
+    def __init__(self, plan: Plan, rundir: results.RunDir, meta: dict[str, Any],
+                 files: dict[str, Path], accel: str, verbose: bool):
+        self.plan, self.rundir, self.meta = plan, rundir, meta
+        self.files, self.accel, self.verbose = files, accel, verbose
+        self.exp = plan.experiment
+        self.spec = workloads.spec(self.exp.workload.name)
+        self.expected = workloads.expected_metrics(self.exp.workload.args)
+        self.command = workloads.command(self.spec, self.exp.workload.args,
+                                         experiments.param_options(plan.params))
+        self.progress = Progress(plan.boots)
+
+    def save(self) -> None:
+        self.rundir.write_meta(self.meta)
+
+    def run(self) -> None:
+        """Round-robin: rep 1 of every configuration, then rep 2, ..., so
+        that a change in the host's load over the run falls on all
+        configurations alike rather than on whichever ran last."""
+        setups: dict[str, tuple[boot.GuestSetup, qemu.QemuConfig]] = {}
+        for rep in range(1, self.plan.reps + 1):
+            for cfg in self.plan.configs:
+                entry = self.meta["configs"][cfg.name]
+                if entry["status"] == "failed":
+                    continue
+                if cfg.name not in setups:
+                    ready = self.start_config(cfg)
+                    if ready is None:
+                        continue
+                    setups[cfg.name] = ready
+                rec = self.boot_once(cfg, *setups[cfg.name], rep)
+                if rec["status"] == "failed":
+                    self.fail_config(entry, f"boot {rep}: {rec['reason']}",
+                                     self.plan.reps - rep)
+        for cfg in self.plan.configs:
+            self.finish_config(self.meta["configs"][cfg.name])
+
+    def start_config(self, cfg: Config) -> tuple[boot.GuestSetup, qemu.QemuConfig] | None:
+        entry = self.meta["configs"][cfg.name]
+        entry["status"] = "running"
+        try:
+            setup = self.prepare(cfg)
+        except boot.SetupError as e:
+            self.fail_config(entry, f"setup failed: {e}", self.plan.reps)
+            return None
+        entry["guest_cmdline"] = setup.cmdline
+        entry["boot_entry"] = boot_entry_info(setup.entry)
+        return setup, qemu.QemuConfig(accel=self.accel, cpu=self.exp.cpu,
+                                      mem_mib=setup.qemu_mem_mib)
+
+    def finish_config(self, entry: dict[str, Any]) -> None:
+        if entry["status"] == "failed":
+            return
+        bad = [r for r in entry["reps"] if r["status"] != "ok"]
+        entry["status"] = "partial" if bad else "ok"
+        entry["reason"] = "; ".join(f"boot {r['rep']}: {r['reason']}" for r in bad)
+        self.save()
+
+    def fail_config(self, entry: dict[str, Any], reason: str, skipped: int) -> None:
+        entry["status"], entry["reason"] = "failed", reason
+        entry["skipped_boots"] = skipped
+        self.progress.skip(skipped)
+        say(f"{entry['name']}: FAILED: {reason}")
+        self.save()
+
+    def prepare(self, cfg: Config) -> boot.GuestSetup:
+        guest_args = " ".join(a for a in (self.exp.guest_args, cfg.guest_args) if a)
+        setup = boot.prepare_guest(cfg.mode, self.exp.kernel, self.command, guest_args,
+                                   self.exp.mem_mib, cfg.hv_args,
+                                   extra_files=self.files)
+        g = self.meta["guest"]
+        g.setdefault("kernel", runmeta.kernel_info(setup.kernel))
+        g.setdefault("initramfs", runmeta.file_info(initrd_of(setup)))
+        if cfg.mode == "pv":
+            g.setdefault("vmlinux", runmeta.file_info(setup.entry.modules[0].path))
+            g.setdefault("xen_notes", setup.notes)
+        return setup
+
+    def boot_once(self, cfg: Config, setup: boot.GuestSetup, qcfg: qemu.QemuConfig,
+                  rep: int) -> dict[str, Any]:
+        seen: list[dict[str, Any]] = []
+        tap = ConsoleTap(lambda line: self.on_line(line, seen))
+        log = self.rundir.console_log(cfg.name, rep)
+        rec: dict[str, Any] = {"rep": rep, "log": log.name, "status": "running"}
+        self.meta["configs"][cfg.name]["reps"].append(rec)
+        self.progress.begin_boot(cfg.name, rep, self.plan.reps)
+        try:
+            run = boot.run_guest(setup, qcfg, self.exp.timeout_s, log, echo=True,
+                                 echo_file=tap)
+        except (qemu.Interrupted, KeyboardInterrupt) as e:
+            rec.update(status="interrupted", reason=f"interrupted ({e or 'SIGINT'})",
+                       elapsed_s=round(self.progress.end_boot("interrupted"), 1))
+            self.rundir.add(cfg.name, rep, seen)
+            raise
+        except images.ImageError as e:
+            rec.update(status="failed", reason=f"cannot build the boot image: {e}",
+                       elapsed_s=round(self.progress.end_boot("failed"), 1))
+            self.save()
+            return rec
+        self.finish_boot(cfg, rep, rec, run)
+        return rec
+
+    def on_line(self, line: str, seen: list[dict[str, Any]]) -> None:
+        text = guestrun.DOMAIN_PREFIX.sub("", line, count=1)
+        if self.verbose:
+            print(line, file=sys.stderr, flush=True)
+        obj = workloads.parse_line(text, self.spec.suite)
+        if obj is not None:
+            seen.append(obj)
+            self.progress.metric(obj["name"], len(seen), len(self.expected),
+                                 value_text(obj))
+        elif text.startswith(guestrun.BEGIN):
+            self.progress.say(f"guest up; running {self.spec.name}")
+
+    def finish_boot(self, cfg: Config, rep: int, rec: dict[str, Any],
+                    run: boot.GuestRun) -> None:
+        recs, problems = workloads.parse_output(run.result.output, self.spec.suite)
+        self.rundir.add(cfg.name, rep, recs)
+        status, reason = classify_boot(run, recs, self.expected, problems)
+        took = self.progress.end_boot(status if not reason else f"{status}: {reason[:200]}")
+        rec.update(status=status, reason=reason, exit=run.verdict.code,
+                   verdict=run.verdict.message, elapsed_s=round(took, 1),
+                   qemu_elapsed_s=round(run.outcome.elapsed, 1),
+                   guest_uptime_at_init_s=run.result.uptime,
+                   metrics=len(recs), errors=sum(1 for r in recs if "error" in r),
+                   qemu_argv=runmeta.qemu_argv_from_log(run.outcome.log))
+        if status == "failed":
+            rec["console_tail"] = run.outcome.lines[-CONSOLE_TAIL:]
+        entry = self.meta["configs"][cfg.name]
+        entry["elapsed_s"] = round(entry.get("elapsed_s", 0.0) + took, 1)
+        self.save()
+
+
+# ---- the command ----
+
+def initial_meta(plan: Plan, command: str, files: dict[str, Path], accel: str,
+                 why: str, start: float) -> dict[str, Any]:
+    exp = plan.experiment
+    spec = workloads.spec(exp.workload.name)
+    return {
+        "format": "pvx-results/1",
+        "status": "running", "reason": "",
+        "start": results.utc_iso(start), "end": None, "elapsed_s": None,
+        "experiment": {"name": exp.name, "description": exp.description,
+                       "file": repo_relative(exp.path), "text": exp.text},
+        "plan": {"configs": [c.name for c in plan.configs], "reps": plan.reps,
+                 "quick": plan.quick, "params": plan.params,
+                 "timeout_s": exp.timeout_s},
+        "git": runmeta.git_info(),
+        "host": runmeta.host_info(),
+        "qemu": runmeta.qemu_info(accel, why, exp.cpu),
+        "guest": {"mem_mib": exp.mem_mib, "guest_args": exp.guest_args},
+        "hypervisor": {"elf": runmeta.file_info(paths.HV_ELF)},
+        "workload": {"name": spec.name, "suite": spec.suite, "command": command,
+                     "binaries": {d: runmeta.file_info(p) for d, p in files.items()}},
+        "configs": {c.name: {"name": c.name, "mode": c.mode,
+                             "description": c.description, "hv_args": c.hv_args,
+                             "guest_args": c.guest_args, "status": "pending",
+                             "reason": "", "elapsed_s": 0.0, "reps": []}
+                    for c in plan.configs},
+    }
+
+
+def repo_relative(p: Path) -> str:
+    try:
+        return str(p.resolve().relative_to(paths.REPO))
+    except ValueError:
+        return str(p)
+
+
+def _raise_on_sigterm(signum, frame):
+    raise qemu.Interrupted(signal.Signals(signum).name)
+
+
+def summary(meta: dict[str, Any]) -> list[str]:
+    lines = []
+    for name, c in meta["configs"].items():
+        boots = len([r for r in c["reps"] if "elapsed_s" in r])
+        per = f", {c['elapsed_s'] / boots:.1f} s per boot" if boots else ""
+        lines.append(f"{name}: {c['status']}; {boots} boot(s) in "
+                     f"{clock_text(c['elapsed_s'])}{per}"
+                     + (f"; {c['reason']}" if c["reason"] else ""))
+    return lines
+
+
+def make_plan(args) -> Plan:
+    exp = experiments.load(args.experiment)
+    configs = [c for c in args.configs.split(",") if c] if args.configs else None
+    plan = experiments.plan(exp, configs, args.reps, args.quick)
+    workloads.spec(exp.workload.name)
+    return plan
+
+
+def cmd_run(args) -> int:
+    try:
+        plan = make_plan(args)
+    except (experiments.ExperimentError, workloads.WorkloadError) as e:
+        print(f"pvx run: {e}", file=sys.stderr)
+        return exitcodes.USAGE
+    exp = plan.experiment
+    spec = workloads.spec(exp.workload.name)
+    say(f"{exp.name}: {', '.join(c.name for c in plan.configs)} x {plan.reps} boot(s)")
+    say(f"building {spec.name} (make -C {spec.src} OUT={workloads.build_dir(spec)})")
+    try:
+        files = workloads.build(spec)
+    except workloads.WorkloadError as e:
+        print(f"pvx run: {e}", file=sys.stderr)
+        return 1
+    accel, why = qemu.choose_accel(args.accel or exp.accel, boot.kvm_canary)
+    command = workloads.command(spec, exp.workload.args,
+                                experiments.param_options(plan.params))
+    start = time.time()
+    rundir = results.RunDir(Path(args.out) if args.out else results.RESULTS_DIR,
+                            exp.name, start)
+    meta = initial_meta(plan, command, files, accel, why, start)
+    runner = Runner(plan, rundir, meta, files, accel, args.verbose)
+    runner.save()
+    say(f"results in {rundir.path}; {accel} ({why}); guest command: {command}")
+    old = signal.signal(signal.SIGTERM, _raise_on_sigterm)
+    code = 0
+    try:
+        runner.run()
+        failed = [c for c in meta["configs"].values() if c["status"] == "failed"]
+        meta["status"] = "failed" if failed else "complete"
+        meta["reason"] = "; ".join(f"{c['name']} {c['status']}: {c['reason']}"
+                                   for c in meta["configs"].values() if c["status"] != "ok")
+        code = 1 if failed else 0
+    except (qemu.Interrupted, KeyboardInterrupt) as e:
+        meta["status"], meta["reason"] = "incomplete", f"interrupted ({e or 'SIGINT'})"
+        code = exitcodes.INTERRUPTED
+    except BaseException as e:
+        meta["status"], meta["reason"] = "incomplete", f"harness error: {e!r}"
+        raise
+    finally:
+        signal.signal(signal.SIGTERM, old)
+        end = time.time()
+        meta["end"], meta["elapsed_s"] = results.utc_iso(end), round(end - start, 1)
+        meta["host"]["loadavg_end"] = runmeta.loadavg()
+        runner.save()
+        for line in summary(meta):
+            say(line)
+        say(f"{meta['status']} after {clock_text(end - start)}; results in {rundir.path}")
+    return code

@@ -1,0 +1,103 @@
+"""Progress of a `pvx run` on stderr: which configuration and boot, which
+metric (n of N), the time elapsed, and an estimate of what remains.
+
+The estimate assumes every boot takes as long as the mean of the boots
+finished so far (so the first boot's duration until a second one
+finishes); before the first boot ends there is none. Boots of different
+configurations differ (a PV boot is slower), so it is rough, and says so
+with a "~".
+
+ConsoleTap turns boot.run_guest's echo (print(line, file=...)) into one
+callback per console line, which is how the runner sees each metric's
+JSON line as the guest prints it.
+"""
+from __future__ import annotations
+
+import sys
+import time
+from typing import Callable, TextIO
+
+
+def clock_text(seconds: float) -> str:
+    """'42 s', '3:05', '1:02:03'."""
+    s = int(round(seconds))
+    if s < 60:
+        return f"{s} s"
+    h, rest = divmod(s, 3600)
+    m, sec = divmod(rest, 60)
+    return f"{h}:{m:02d}:{sec:02d}" if h else f"{m}:{sec:02d}"
+
+
+def remaining(durations: list[float], boots_left: int, current: float | None) -> float | None:
+    """Seconds left: boots not yet started at the mean duration, plus the
+    rest of the current boot (current = its elapsed time, None between
+    boots). None before any boot finished."""
+    if not durations:
+        return None
+    mean = sum(durations) / len(durations)
+    rest = 0.0 if current is None else max(0.0, mean - current)
+    return boots_left * mean + rest
+
+
+class Progress:
+    def __init__(self, total_boots: int, out: TextIO | None = None,
+                 clock: Callable[[], float] = time.monotonic):
+        self.total = total_boots
+        self.out = out or sys.stderr
+        self.clock = clock
+        self.start = clock()
+        self.durations: list[float] = []
+        self.done = 0                       # boots finished or skipped
+        self.boot_start: float | None = None
+        self.where = ""
+
+    def begin_boot(self, config: str, rep: int, reps: int) -> None:
+        self.boot_start = self.clock()
+        self.where = f"[boot {self.done + 1}/{self.total}: {config} rep {rep}/{reps}]"
+        self.say("booting")
+
+    def metric(self, name: str, k: int, n: int, value: str) -> None:
+        self.say(f"{k}/{n} {name} {value}")
+
+    def end_boot(self, outcome: str) -> float:
+        """Records the boot's duration; returns it."""
+        assert self.boot_start is not None
+        took = self.clock() - self.boot_start
+        self.durations.append(took)
+        self.done += 1
+        self.boot_start = None
+        self.say(f"{outcome} ({took:.1f} s)")
+        return took
+
+    def skip(self, boots: int) -> None:
+        self.total -= boots
+
+    def status(self) -> str:
+        now = self.clock()
+        cur = now - self.boot_start if self.boot_start is not None else None
+        in_flight = 1 if cur is not None else 0
+        left = remaining(self.durations, self.total - self.done - in_flight, cur)
+        est = "estimate after the first boot" if left is None else f"~{clock_text(left)} left"
+        return f"elapsed {clock_text(now - self.start)}, {est}"
+
+    def say(self, msg: str) -> None:
+        print(f"pvx run: {self.where} {msg} | {self.status()}",
+              file=self.out, flush=True)
+
+
+class ConsoleTap:
+    """A write-only text stream that calls on_line once per line."""
+
+    def __init__(self, on_line: Callable[[str], None]):
+        self.on_line = on_line
+        self.pending = ""
+
+    def write(self, text: str) -> int:
+        self.pending += text
+        while "\n" in self.pending:
+            line, self.pending = self.pending.split("\n", 1)
+            self.on_line(line)
+        return len(text)
+
+    def flush(self) -> None:
+        pass

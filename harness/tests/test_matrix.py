@@ -1,0 +1,179 @@
+"""`pvx run` end to end with boot.prepare_guest and boot.run_guest faked:
+no QEMU, no kernel, no make."""
+import argparse
+import io
+import json
+import tempfile
+import unittest
+from contextlib import redirect_stderr
+from pathlib import Path
+from unittest import mock
+
+from pvxlib import (boot, exitcodes, guestrun, images, kernels, matrix, paper_numbers,
+                    qemu, results)
+
+SUITE = "pvx-lmbench-like/1"
+HV_FAULT = exitcodes.RunStatus(2, "hv_fault", True)
+OK = exitcodes.RunStatus(0, "ok", True)
+
+
+def metric_lines(names, prefix=""):
+    return [prefix + json.dumps({"suite": SUITE, "name": n, "value": 2.0, "unit": "us",
+                                 "samples": [1.0, 2.0, 3.0, 2.0, 2.0]}) for n in names]
+
+
+class FakeGuests:
+    """prepare_guest and run_guest for native and pv. `crash_pv_after`
+    metrics into a pv boot, the hypervisor faults; `interrupt_on` boot
+    number raises qemu.Interrupted after two metrics."""
+
+    def __init__(self, crash_pv_after=None, interrupt_on=None, error_metric=None):
+        self.crash_pv_after = crash_pv_after
+        self.interrupt_on = interrupt_on
+        self.error_metric = error_metric
+        self.boots = 0
+
+    def prepare(self, mode, kernel, cmd, guest_args, mem, hv_args, extra_files=None):
+        assert set(extra_files) == {"/bin/lmb", "/bin/lmb-hello"}
+        k = kernels.Kernel("stock", meta={"package": "linux-image-test", "version": "1"})
+        if mode == "native":
+            entry = images.BootEntry("linux", Path("/k"), initrd=Path("/i"))
+        else:
+            entry = images.BootEntry("multiboot2", Path("/hv"), [], [
+                images.Module(Path("/vmlinux"), ["dom=1"]),
+                images.Module(Path("/i"), ["dom=1", "role=ramdisk"])])
+        return boot.GuestSetup(mode, entry, k, f"console=x pvx.cmd={cmd}", mem)
+
+    def run(self, setup, cfg, timeout, log, echo=False, echo_file=None):
+        self.boots += 1
+        prefix = "(d1) " if setup.mode == "pv" else ""
+        names = list(paper_numbers.METRICS)
+        crash = setup.mode == "pv" and self.crash_pv_after is not None
+        if crash:
+            names = names[:self.crash_pv_after]
+        lines = [prefix + "@@PVX-UPTIME 3.5", prefix + "@@PVX-BEGIN"]
+        body = metric_lines(names, prefix)
+        if self.error_metric:
+            body = [ln for ln in body if f'"{self.error_metric}"' not in ln]
+            body.append(prefix + json.dumps({"suite": SUITE, "name": self.error_metric,
+                                             "error": "not positive"}))
+        lines += body
+        if self.interrupt_on == self.boots:
+            for ln in lines[:4]:
+                print(ln, file=echo_file, flush=True)
+            raise qemu.Interrupted("SIGTERM")
+        if crash:
+            lines += ["(PVX) FATAL: page fault (#PF), vector 14, in the hypervisor",
+                      "(PVX) exit status 2 (hypervisor fault)"]
+        else:
+            lines += [prefix + "@@PVX-END status=0"]
+        log.write_text("# qemu-system-x86_64 -machine pc,accel=tcg -cpu qemu64\n"
+                       + "\n".join(lines) + "\n")
+        for ln in lines:
+            print(ln, file=echo_file, flush=True)
+        status = HV_FAULT if crash else OK
+        res = guestrun.parse(lines)
+        return boot.GuestRun(res, guestrun.verdict(setup.mode, res, status),
+                             boot.BootOutcome(status, lines, 20.0, log))
+
+
+class RunTest(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.out = Path(self.tmp.name)
+        binary = self.out / "lmb"
+        binary.write_text("x")
+        self.patches = [
+            mock.patch.object(matrix.workloads, "build",
+                              return_value={"/bin/lmb": binary, "/bin/lmb-hello": binary}),
+            mock.patch.object(matrix.qemu, "choose_accel", return_value=("tcg", "test")),
+        ]
+        for p in self.patches:
+            p.start()
+
+    def tearDown(self):
+        for p in self.patches:
+            p.stop()
+        self.tmp.cleanup()
+
+    def run_pvx(self, fake, **kw):
+        args = argparse.Namespace(experiment="lmbench-quick", configs=None, reps=2,
+                                  quick=False, out=str(self.out), accel=None,
+                                  verbose=False)
+        for k, v in kw.items():
+            setattr(args, k, v)
+        err = io.StringIO()
+        with mock.patch.object(matrix.boot, "prepare_guest", fake.prepare), \
+                mock.patch.object(matrix.boot, "run_guest", fake.run), redirect_stderr(err):
+            code = matrix.cmd_run(args)
+        run = results.newest(self.out)
+        meta, recs = results.load(run)
+        return code, meta, recs, err.getvalue(), run
+
+    def test_all_ok(self):
+        code, meta, recs, err, run = self.run_pvx(FakeGuests())
+        self.assertEqual((code, meta["status"]), (0, "complete"))
+        self.assertEqual(len(recs), 2 * 2 * 24)
+        self.assertEqual({(r["config"], r["rep"]) for r in recs},
+                         {("native", 1), ("native", 2), ("pv", 1), ("pv", 2)})
+        self.assertEqual(meta["configs"]["pv"]["status"], "ok")
+        self.assertEqual(meta["configs"]["pv"]["reps"][0]["qemu_argv"][:2],
+                         ["qemu-system-x86_64", "-machine"])
+        self.assertEqual(meta["workload"]["command"], "/bin/lmb run-all --quick --dir /tmp")
+        self.assertIn("[configs.native]", meta["experiment"]["text"])
+        self.assertEqual(meta["experiment"]["file"], "harness/experiments/lmbench-quick.toml")
+        self.assertEqual(meta["configs"]["pv"]["boot_entry"]["modules"][1],
+                         {"path": "/i", "args": ["dom=1", "role=ramdisk"]})
+        self.assertIn("commit", meta["git"])
+        self.assertTrue((run / "console-pv-2.log").is_file())
+        self.assertIn("[boot 2/4: pv rep 1/2] 24/24 page_fault 2.0 us", err)
+        self.assertIn("[boot 3/4: native rep 2/2] booting", err)
+        self.assertIn("native: ok; 2 boot(s)", err)
+
+    def test_pv_crash_is_recorded_and_native_still_runs(self):
+        code, meta, recs, err, _ = self.run_pvx(FakeGuests(crash_pv_after=9),
+                                                configs="pv,native")
+        self.assertEqual((code, meta["status"]), (1, "failed"))
+        pv = meta["configs"]["pv"]
+        self.assertEqual(pv["status"], "failed")
+        self.assertIn("boot 1: the hypervisor ended with status 2", pv["reason"])
+        self.assertEqual(pv["skipped_boots"], 1)
+        self.assertIn("(PVX) FATAL: page fault", "\n".join(pv["reps"][0]["console_tail"]))
+        self.assertEqual(meta["configs"]["native"]["status"], "ok")
+        self.assertEqual(sum(r["config"] == "pv" for r in recs), 9)   # kept
+        self.assertEqual(sum(r["config"] == "native" for r in recs), 48)
+        self.assertIn("pv: FAILED", err)
+
+    def test_metric_error_is_partial_not_failed(self):
+        code, meta, recs, _, _ = self.run_pvx(FakeGuests(error_metric="prot_fault"),
+                                              reps=1)
+        self.assertEqual((code, meta["status"]), (0, "complete"))
+        self.assertEqual(meta["configs"]["native"]["status"], "partial")
+        self.assertIn("prot_fault: not positive", meta["configs"]["native"]["reason"])
+        self.assertIn("native partial", meta["reason"])
+
+    def test_interrupt_keeps_completed_boots(self):
+        code, meta, recs, err, _ = self.run_pvx(FakeGuests(interrupt_on=2))
+        self.assertEqual((code, meta["status"]), (exitcodes.INTERRUPTED, "incomplete"))
+        self.assertIn("SIGTERM", meta["reason"])
+        self.assertEqual(meta["configs"]["pv"]["reps"][0]["status"], "interrupted")
+        self.assertEqual(meta["configs"]["native"]["status"], "running")
+        self.assertEqual(len(recs), 24 + 2)       # boot 1, and boot 2's two metrics
+        self.assertIsNotNone(meta["end"])
+
+    def test_usage_errors(self):
+        code, *_ = self.run_pvx_usage(configs="shadow")
+        self.assertEqual(code, exitcodes.USAGE)
+
+    def run_pvx_usage(self, **kw):
+        args = argparse.Namespace(experiment="lmbench-quick", configs=None, reps=None,
+                                  quick=False, out=str(self.out), accel=None, verbose=False)
+        for k, v in kw.items():
+            setattr(args, k, v)
+        err = io.StringIO()
+        with redirect_stderr(err):
+            return matrix.cmd_run(args), err.getvalue()
+
+
+if __name__ == "__main__":
+    unittest.main()
