@@ -13,6 +13,17 @@ import sys
 from . import exitcodes, guestrun
 
 
+def mem_mib(text: str) -> int:
+    """A memory size in MiB: '512', '512M' or '1G'."""
+    units = {"M": 1, "G": 1024}
+    t = text.strip().upper().removesuffix("IB").removesuffix("B")
+    scale = units.get(t[-1:], None)
+    digits = t[:-1] if scale else t
+    if not digits.isdigit() or int(digits) == 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected MiB, e.g. 512, 512M or 1G")
+    return int(digits) * (scale or 1)
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="pvx", description="PVX harness")
     sub = p.add_subparsers(dest="command", required=True)
@@ -44,10 +55,10 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--accel", choices=["auto", "tcg", "kvm"], default="auto",
                    help="auto: KVM if a canary boot proves it works, else TCG")
     b.add_argument("--cpu", default="qemu64", help="QEMU -cpu model (recorded)")
-    b.add_argument("--mem", type=int,
+    b.add_argument("--mem", type=mem_mib,
                    help="MiB: QEMU RAM for hv (1024), the guest's RAM for "
                         "native/pv (512)")
-    b.add_argument("--qemu-mem", type=int, metavar="MIB",
+    b.add_argument("--qemu-mem", type=mem_mib, metavar="SIZE",
                    help="native/pv: QEMU RAM (default --mem; pv: --mem + 256)")
     b.add_argument("--timeout", type=float,
                    help="seconds (hv 60, native/pv 300)")

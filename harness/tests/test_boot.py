@@ -80,3 +80,16 @@ class CheckConsoleTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class MemSizeTest(unittest.TestCase):
+    def test_sizes(self):
+        from pvxlib.cli import mem_mib
+        self.assertEqual(mem_mib("512"), 512)
+        self.assertEqual(mem_mib("512M"), 512)
+        self.assertEqual(mem_mib("1G"), 1024)
+        self.assertEqual(mem_mib("2GiB"), 2048)
+        import argparse
+        for bad in ("", "0", "12Q", "M", "-5"):
+            with self.assertRaises(argparse.ArgumentTypeError):
+                mem_mib(bad)
