@@ -6,8 +6,10 @@ and natively, checked the way issue #3 asks, one boot per test:
       verify, unmap 256 MiB, three rounds); `sleep 2` timed against the
       harness's own clock (within 25%); `date` advancing; no Oops, BUG,
       WARNING: or panic in dmesg; clean poweroff (status 0). The PV boot
-      also runs hcprobe: hostile hypercall arguments through privcmd,
-      each of which must get its error code.
+      also runs hcprobe (hostile hypercall arguments through privcmd,
+      each of which must get its error code, and the page-type rules on
+      frames of its own) and xsprobe (the in-hypervisor xenstore through
+      /dev/xen/xenbus: reads, writes, transactions, permissions).
   pv-guest-crash
       `echo c > /proc/sysrq-trigger`: the domain ends with a crash report
       and PVX's guest-crash status; the hypervisor itself does not panic.
@@ -35,6 +37,7 @@ echo "CHK date-advanced: $((d1 - d0))"
 # parameter for exactly this) lets the probe issue raw hypercalls.
 HCPROBE = r"""
 modprobe xen-privcmd unrestricted=1; /bin/hcprobe; echo "CHK hcprobe-status: $?"
+/bin/xsprobe; echo "CHK xsprobe-status: $?"
 """
 # The kernel echoes its command line (which has panic=-1): not a finding.
 DMESG = r"""
@@ -70,6 +73,7 @@ def evaluate_checklist(mode: str, output: str, lines: list[str],
     want = {"forkexec": "1000", "memcheck-status": "0", "dmesg-bad": "0"}
     if mode == "pv":
         want["hcprobe-status"] = "0"
+        want["xsprobe-status"] = "0"
     for key, value in want.items():
         got = _value(output, key)
         if got != value:
@@ -97,7 +101,7 @@ def _report(run: boot.GuestRun, problems: list[str]) -> str:
 
 
 def checklist(mode: str, accel: str) -> Outcome:
-    files = checks.build_all(["memcheck"] + (["hcprobe"] if mode == "pv" else []))
+    files = checks.build_all(["memcheck"] + (["hcprobe", "xsprobe"] if mode == "pv" else []))
     script = CHECKLIST + (HCPROBE if mode == "pv" else "") + DMESG
     kmods = ["xen-privcmd"] if mode == "pv" else None
     try:

@@ -11,6 +11,7 @@ CHK sleep-start 100
 CHK sleep-end 102
 CHK date-advanced: 2
 CHK hcprobe-status: 0
+CHK xsprobe-status: 0
 CHK dmesg-bad: 0"""
 
 
@@ -49,7 +50,7 @@ class ChecklistTest(unittest.TestCase):
         self.assertTrue(any("hcprobe-status" in p for p in problems))
 
     def test_native_does_not_need_hcprobe(self):
-        text = GOOD.replace("CHK hcprobe-status: 0\n", "")
+        text = GOOD.replace("CHK hcprobe-status: 0\n", "").replace("CHK xsprobe-status: 0\n", "")
         lines, times = lines_and_times(text, 2.0)
         self.assertEqual(guesttests.evaluate_checklist("native", text, lines, times)[0], [])
 

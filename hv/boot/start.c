@@ -22,6 +22,7 @@
 #include <mm/m2p.h>
 #include <mm/memmap.h>
 #include <time/time.h>
+#include <io/xenstore_domain.h>
 #include <arch/x86/layout.h>
 #include <public/pvx.h>
 
@@ -140,7 +141,9 @@ void start_pvx(uint64_t mbi_phys)
 	}
 	frame_table_init(memmap_top(bi->mem, bi->nr_mem) / PAGE_SIZE);
 	m2p_init(memmap_top(bi->mem, bi->nr_mem) / PAGE_SIZE); /* RO M2P */
-	time_init();			  /* system time, wallclock */
+	time_init();	     /* system time, wallclock */
+	if (xenstore_init()) /* the machine's xenstore */
+		config_error("xenstore", "out of memory");
 	arch_pv_init();			  /* SYSCALL, PAT, guest FPU */
 	start_domains(bi, &boot_domains); /* build, run: never returns */
 }

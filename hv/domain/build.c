@@ -23,6 +23,7 @@
 #include <domain/layout.h>
 #include <event/evtchn.h>
 #include <io/console.h>
+#include <io/xenstore_domain.h>
 #include <mm/frame_table.h>
 #include <mm/frames.h>
 #include <mm/m2p.h>
@@ -196,10 +197,8 @@ static void fill_start_info(struct builder *b, const char *cmdline)
 	strlcpy(si->magic, "xen-3.0-x86_64", sizeof(si->magic));
 	si->nr_pages = b->d->nr_pages;
 	si->shared_info = b->d->shared_info_mfn << PAGE_SHIFT;
-	/* No xenstore yet: store_evtchn 0 puts Linux in "local xenstored"
-	 * mode, which boots without PV devices (PV-BOOT.md 6.6). */
-	si->store_mfn = 0;
-	si->store_evtchn = 0;
+	si->store_mfn = pfn_to_mfn(b, l->store_pfn);
+	si->store_evtchn = b->d->store_port;
 	si->console.domU.mfn = pfn_to_mfn(b, l->console_pfn);
 	si->console.domU.evtchn = b->d->console_port;
 	si->pt_base = pfn_va(b, l->pt_pfn);
@@ -275,6 +274,8 @@ static int build(struct builder *b, const struct domain_config *cfg)
 	if ((rc = gnttab_domain_init(b->d)))
 		return builder_fail("no frame for the grant table", rc);
 	console_backend_init(b->d, pfn_to_virt(b, b->l.console_pfn));
+	if ((rc = xenstore_domain_setup(b->d, pfn_to_virt(b, b->l.store_pfn))))
+		return builder_fail("xenstore connection failed", rc);
 	fill_start_info(b, cfg->cmdline);
 	init_vcpu_regs(b);
 	if ((rc = pin_initial_tables(b)))

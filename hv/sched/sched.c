@@ -14,6 +14,7 @@
 #include <domain/runstate.h>
 #include <event/evtchn.h>
 #include <io/console.h>
+#include <io/xenstore_domain.h>
 #include <time/time.h>
 
 static void block_until(struct vcpu *v, int (*done)(struct vcpu *, void *),
@@ -88,6 +89,7 @@ long do_sched_op(uint64_t cmd, uint64_t arg)
 		return 0;
 	case SCHEDOP_block:
 		v->vcpu_info->evtchn_upcall_mask = 0;
+		xenstore_service(v->domain); /* anything the guest waits for */
 		block_until(v, event_pending, NULL);
 		return 0;
 	case SCHEDOP_shutdown:

@@ -70,6 +70,8 @@ struct vcpu {
 
 enum domain_state { DOM_RUNNING, DOM_SHUTDOWN, DOM_CRASHED };
 
+struct xs_conn;
+
 struct evtchn {
 	uint8_t state; /* EVTCHNSTAT_* (<xen/event_channel.h>) */
 	uint8_t virq;
@@ -91,6 +93,8 @@ struct domain {
 
 	struct evtchn evtchn[NR_EVTCHN];
 	unsigned int console_port;
+	unsigned int store_port;    /* xenstore ring's event channel */
+	struct xs_conn *store_conn; /* its connection (io/xenstore/) */
 	struct xencons_interface *console_ring;
 	int console_at_line_start;
 

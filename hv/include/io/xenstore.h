@@ -13,7 +13,8 @@
  *
  * Re-entrancy: the server is single-threaded. Backend hooks run after the
  * request that triggered them has been answered and may call the
- * xs_backend_* functions; notify callbacks may only signal the guest
+ * xs_backend_* functions (not xs_domain_introduce/release, nor
+ * xs_ring_service); notify callbacks may only signal the guest
  * (evtchn_set_pending) and must not call back into the store.
  *
  * Errors are negative Xen errno values (XEN_ENOENT, ...; lib/errno.h).

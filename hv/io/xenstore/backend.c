@@ -26,8 +26,8 @@ static struct xs_view dom0_view(struct xs_store *st)
 static int make_root(struct xs_store *st)
 {
 	static const struct xs_perm none = { XS_PRIV_DOMID, XS_PERM_NONE };
-	struct xs_rec *root = xs_rec_node(st, "/", 1, &none, 1, NULL, 0,
-					  NULL, 0);
+	struct xs_rec *root =
+	    xs_rec_node(st, "/", 1, &none, 1, NULL, 0, NULL, 0);
 
 	if (!root)
 		return -XEN_ENOMEM;

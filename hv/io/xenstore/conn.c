@@ -109,9 +109,8 @@ static void outq_append(struct xs_outq *q, struct xs_outmsg *m)
 }
 
 static struct xs_outmsg *msg_build(const struct xs_store *st,
-				   const struct xsd_sockmsg *hdr,
-				   const void *a, size_t alen, const void *b,
-				   size_t blen)
+				   const struct xsd_sockmsg *hdr, const void *a,
+				   size_t alen, const void *b, size_t blen)
 {
 	size_t len = sizeof(*hdr) + alen + blen;
 	struct xs_outmsg *m = xs_alloc(st, sizeof(*m) + len);

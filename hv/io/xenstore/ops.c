@@ -2,9 +2,10 @@
  * Node operations (xenstored's do_read, do_write, do_mkdir, do_rm,
  * do_get_perms, do_set_perms). Each one checks everything on the view,
  * builds its complete change list, then applies it (store.c explains
- * why that cannot fail half-way). Only the node a request names fires
- * watches: parents created on the way, or whose child list changed, do
- * not (their watchers see the named path anyway, watch.c).
+ * why that cannot fail half-way). Only the node a request names (and,
+ * for rm, every node it removes) fires watches: parents created on the
+ * way, or whose child list changed, do not; their watchers see the
+ * named path anyway (watch.c).
  */
 #include <lib/errno.h>
 #include <lib/string.h>
@@ -25,8 +26,8 @@ static const struct xs_rec *nearest_ancestor(const struct xs_view *v,
 
 /* The error for a missing node: ENOENT only for a domain that has
  * `need` on the nearest existing ancestor, else EACCES. */
-static int missing_errno(const struct xs_view *v, const char *path,
-			 size_t plen, unsigned int need)
+static int missing_errno(const struct xs_view *v, const char *path, size_t plen,
+			 unsigned int need)
 {
 	const struct xs_rec *a = nearest_ancestor(v, path, plen);
 
@@ -126,9 +127,8 @@ static struct xs_rec *build_new_nodes(const struct xs_view *v,
  * needs write on the nearest existing ancestor; new nodes inherit its
  * permissions, with the creator as owner if unprivileged.
  */
-static int build_create(const struct xs_view *v, const char *path,
-			size_t plen, const void *value, size_t vlen,
-			struct xs_rec **out)
+static int build_create(const struct xs_view *v, const char *path, size_t plen,
+			const void *value, size_t vlen, struct xs_rec **out)
 {
 	const struct xs_rec *anc = nearest_ancestor(v, path, plen);
 	size_t start;
@@ -231,8 +231,8 @@ static int child_marker(const struct xs_view *v, const struct xs_rec *t,
 	c = xs_view_get(v, buf, clen);
 	if (!c)
 		return -XEN_EAGAIN; /* only in a doomed transaction */
-	*out = xs_rec_marker(v->st, XS_REC_GONE, buf, clen, c->perms,
-			     c->nperms);
+	*out =
+	    xs_rec_marker(v->st, XS_REC_GONE, buf, clen, c->perms, c->nperms);
 	return *out ? 0 : -XEN_ENOMEM;
 }
 

@@ -235,19 +235,26 @@ static int ring_pass(struct xs_conn *c)
 	return notify;
 }
 
+/*
+ * Passes until quiet: the hooks a pass queued run in xs_settle() and may
+ * queue events for this guest, which the next pass writes out.
+ */
 int xs_ring_service(struct xs_conn *c)
 {
-	int notify;
+	int notify = 0, again = 1;
 
 	if (!c->intf)
 		return 0;
 	if (load_idx(&c->intf->connection) == XENSTORE_RECONNECT)
 		return ring_reconnect(c);
 	if (c->broken)
-		return 0;
-	notify = ring_pass(c);
-	xs_settle(c->st, c);
-	c->kicked = 0;
-	notify |= ring_pass(c);
+		return 0; /* until the guest asks to reconnect */
+	while (again && !c->broken) {
+		notify |= ring_pass(c);
+		again = c->st->calls_head != NULL;
+		xs_settle(c->st, c);
+		again |= c->kicked;
+		c->kicked = 0;
+	}
 	return notify || c->broken;
 }

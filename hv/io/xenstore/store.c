@@ -71,7 +71,7 @@ static struct xs_rec *rec_alloc(const struct xs_store *st, uint8_t kind,
 {
 	size_t psize = n * sizeof(struct xs_perm);
 	struct xs_rec *r =
-		xs_alloc(st, sizeof(*r) + psize + plen + 1 + vlen + clen);
+	    xs_alloc(st, sizeof(*r) + psize + plen + 1 + vlen + clen);
 
 	if (!r)
 		return NULL;
@@ -98,8 +98,8 @@ struct xs_rec *xs_rec_node(const struct xs_store *st, const char *path,
 			   const char *child, size_t childlen)
 {
 	size_t clen = childlen ? childlen + 1 : 0;
-	struct xs_rec *r = rec_alloc(st, XS_REC_NODE, path, plen, perms,
-				     nperms, value, vlen, clen);
+	struct xs_rec *r = rec_alloc(st, XS_REC_NODE, path, plen, perms, nperms,
+				     value, vlen, clen);
 
 	if (r && childlen) {
 		memcpy(r->children, child, childlen);

@@ -55,9 +55,8 @@ static int may_see(const struct xs_store *st, uint16_t domid,
 	if (xs_perm_for(domid, r->perms, r->nperms) & XS_PERM_READ)
 		return 1;
 	parent = ppl ? xs_map_find(&st->nodes, r->path, ppl) : NULL;
-	return parent &&
-	       (xs_perm_for(domid, parent->perms, parent->nperms) &
-		XS_PERM_READ);
+	return parent && (xs_perm_for(domid, parent->perms, parent->nperms) &
+			  XS_PERM_READ);
 }
 
 static void fire_one(struct xs_store *st, const struct xs_rec *r)
@@ -66,7 +65,7 @@ static void fire_one(struct xs_store *st, const struct xs_rec *r)
 	struct xs_watch *w;
 
 	for (c = st->conns; c; c = c->next) {
-		if (!c->watches)
+		if (!c->watches || !may_see(st, c->domid, r))
 			continue;
 		for (w = c->watches; w; w = w->next)
 			if (watch_matches(w, r))
@@ -262,7 +261,8 @@ void xs_hook_remove(struct xs_store *st, const char *prefix, xs_hook_fn fn,
 	struct xs_hook **pp, *h;
 
 	for (pp = &st->hooks; (h = *pp); pp = &h->next) {
-		if (h->fn == fn && h->arg == arg && !strcmp(h->prefix, prefix)) {
+		if (h->fn == fn && h->arg == arg &&
+		    !strcmp(h->prefix, prefix)) {
 			*pp = h->next;
 			xs_free(st, h);
 			return;

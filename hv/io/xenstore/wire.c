@@ -127,8 +127,7 @@ static int do_get_perms(struct xs_req *r)
 
 	if (rc)
 		return rc;
-	rc = xs_perms_format(n->perms, n->nperms, r->out,
-			     XENSTORE_PAYLOAD_MAX);
+	rc = xs_perms_format(n->perms, n->nperms, r->out, XENSTORE_PAYLOAD_MAX);
 	if (rc < 0)
 		return rc;
 	r->out_len = (uint32_t)rc;
@@ -213,9 +212,8 @@ static int do_get_domain_path(struct xs_req *r)
 		rc = parse_domid(argv[0], &domid);
 	if (rc)
 		return rc;
-	r->out_len = (uint32_t)snprintf(r->out, 32, "/local/domain/%u",
-					domid) +
-		     1;
+	r->out_len =
+	    (uint32_t)snprintf(r->out, 32, "/local/domain/%u", domid) + 1;
 	return 0;
 }
 
@@ -357,14 +355,14 @@ static const struct {
 	int err;
 	char name[10];
 } error_names[] = {
-	{ XEN_EINVAL, "EINVAL" },   { XEN_EACCES, "EACCES" },
-	{ XEN_EEXIST, "EEXIST" },   { XEN_EISDIR, "EISDIR" },
-	{ XEN_ENOENT, "ENOENT" },   { XEN_ENOMEM, "ENOMEM" },
-	{ XEN_ENOSPC, "ENOSPC" },   { XEN_EIO, "EIO" },
+	{ XEN_EINVAL, "EINVAL" },	{ XEN_EACCES, "EACCES" },
+	{ XEN_EEXIST, "EEXIST" },	{ XEN_EISDIR, "EISDIR" },
+	{ XEN_ENOENT, "ENOENT" },	{ XEN_ENOMEM, "ENOMEM" },
+	{ XEN_ENOSPC, "ENOSPC" },	{ XEN_EIO, "EIO" },
 	{ XEN_ENOTEMPTY, "ENOTEMPTY" }, { XEN_ENOSYS, "ENOSYS" },
-	{ XEN_EROFS, "EROFS" },	    { XEN_EBUSY, "EBUSY" },
-	{ XEN_EAGAIN, "EAGAIN" },   { XEN_EISCONN, "EISCONN" },
-	{ XEN_E2BIG, "E2BIG" },	    { XEN_EPERM, "EPERM" },
+	{ XEN_EROFS, "EROFS" },		{ XEN_EBUSY, "EBUSY" },
+	{ XEN_EAGAIN, "EAGAIN" },	{ XEN_EISCONN, "EISCONN" },
+	{ XEN_E2BIG, "E2BIG" },		{ XEN_EPERM, "EPERM" },
 };
 
 static const char *error_name(int rc)
@@ -380,8 +378,11 @@ static const char *error_name(int rc)
 int xs_conn_request(struct xs_conn *c, const struct xsd_sockmsg *hdr,
 		    const void *body)
 {
-	struct xs_req r = { .c = c, .v = { c->st, c, NULL }, .hdr = hdr,
-			    .body = body, .len = hdr->len,
+	struct xs_req r = { .c = c,
+			    .v = { c->st, c, NULL },
+			    .hdr = hdr,
+			    .body = body,
+			    .len = hdr->len,
 			    .out = c->reply.body };
 	struct xsd_sockmsg reply = { hdr->type, hdr->req_id, hdr->tx_id, 0 };
 	const char *name;
