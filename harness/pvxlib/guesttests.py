@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from . import boot, checks, exitcodes, qemu
+from . import boot, checks, exitcodes, qemu, workloads
 
 CHECKLIST = r"""
 echo "CHK uname: $(uname -a)"
@@ -39,6 +39,15 @@ HCPROBE = r"""
 modprobe xen-privcmd unrestricted=1; /bin/hcprobe; echo "CHK hcprobe-status: $?"
 /bin/xsprobe; echo "CHK xsprobe-status: $?"
 """
+# The Tables 3-5 suite once, quick, in the native boot (issue #4: the
+# benchmark programs run in a guest at every `make test`; the experiments
+# run them on PVX).
+LMB = r"""
+lmb run-all --quick --dir /tmp > /tmp/lmb.json 2>/tmp/lmb.err
+echo "CHK lmb-status: $?"
+echo "CHK lmb-metrics: $(grep -c '"value"' /tmp/lmb.json)"
+"""
+
 # The kernel echoes its command line (which has panic=-1): not a finding.
 DMESG = r"""
 dmesg | grep -iv 'command line' | grep -E 'Oops|BUG|WARNING:|panic' > /tmp/bad
@@ -74,6 +83,9 @@ def evaluate_checklist(mode: str, output: str, lines: list[str],
     if mode == "pv":
         want["hcprobe-status"] = "0"
         want["xsprobe-status"] = "0"
+    else:
+        want["lmb-status"] = "0"
+        want["lmb-metrics"] = "24"
     for key, value in want.items():
         got = _value(output, key)
         if got != value:
@@ -102,7 +114,9 @@ def _report(run: boot.GuestRun, problems: list[str]) -> str:
 
 def checklist(mode: str, accel: str) -> Outcome:
     files = checks.build_all(["memcheck"] + (["hcprobe", "xsprobe"] if mode == "pv" else []))
-    script = CHECKLIST + (HCPROBE if mode == "pv" else "") + DMESG
+    if mode == "native":
+        files.update(workloads.build(workloads.spec("lmbench-like")))
+    script = CHECKLIST + (HCPROBE if mode == "pv" else LMB) + DMESG
     kmods = ["xen-privcmd"] if mode == "pv" else None
     try:
         setup = boot.prepare_guest(mode, "stock", script, extra_files=files,

@@ -36,7 +36,7 @@ class ChecklistTest(unittest.TestCase):
 
     def test_sleep_too_long_on_host_clock(self):
         lines, times = lines_and_times(GOOD, 3.0)
-        problems, _ = guesttests.evaluate_checklist("native", GOOD, lines, times)
+        problems, _ = guesttests.evaluate_checklist("pv", GOOD, lines, times)
         self.assertEqual(len(problems), 1)
         self.assertIn("within 25%", problems[0])
 
@@ -50,15 +50,22 @@ class ChecklistTest(unittest.TestCase):
         self.assertTrue(any("hcprobe-status" in p for p in problems))
 
     def test_native_does_not_need_hcprobe(self):
-        text = GOOD.replace("CHK hcprobe-status: 0\n", "").replace("CHK xsprobe-status: 0\n", "")
+        text = GOOD.replace("CHK hcprobe-status: 0\n", "").replace(
+            "CHK xsprobe-status: 0\n", "CHK lmb-status: 0\nCHK lmb-metrics: 24\n")
         lines, times = lines_and_times(text, 2.0)
         self.assertEqual(guesttests.evaluate_checklist("native", text, lines, times)[0], [])
 
     def test_missing_sleep_markers(self):
         text = GOOD.replace("CHK sleep-end 102\n", "")
         lines, times = lines_and_times(text, 2.0)
-        problems, _ = guesttests.evaluate_checklist("native", text, lines, times)
+        problems, _ = guesttests.evaluate_checklist("pv", text, lines, times)
         self.assertIn("sleep markers missing", problems)
+
+    def test_native_needs_all_24_metrics(self):
+        text = GOOD + "\nCHK lmb-status: 1\nCHK lmb-metrics: 23"
+        lines, times = lines_and_times(text, 2.0)
+        problems, _ = guesttests.evaluate_checklist("native", text, lines, times)
+        self.assertTrue(any("lmb-metrics" in p for p in problems))
 
 
 if __name__ == "__main__":
