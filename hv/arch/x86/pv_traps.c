@@ -88,7 +88,7 @@ static void create_bounce_frame(struct vcpu *v, struct cpu_regs *r,
 {
 	struct vcpu_info *vi = v->vcpu_info;
 	uint64_t was_masked = vi->evtchn_upcall_mask, sp, f[8];
-	unsigned int n = 0, i = 0;
+	unsigned int n = 0;
 	uint64_t cs = r->cs;
 
 	if (!v->kernel_mode) {
@@ -114,7 +114,6 @@ static void create_bounce_frame(struct vcpu *v, struct cpu_regs *r,
 	if (copy_to_guest(sp, f, n * 8))
 		domain_crash(v->domain, "cannot write a bounce frame at %lx",
 			     sp);
-	(void)i;
 	if (mask_events)
 		vi->evtchn_upcall_mask = 1;
 	r->rip = handler;

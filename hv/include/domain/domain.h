@@ -49,7 +49,7 @@ struct vcpu {
 	uint64_t debugreg[8];
 
 	/* Descriptor tables: guest GDT frames (set_gdt). */
-	uint64_t gdt_mfns[14];
+	uint64_t gdt_mfns[FIRST_RESERVED_GDT_PAGE];
 	unsigned int gdt_nr_frames, gdt_ents;
 	uint64_t ldt_base;
 	unsigned int ldt_ents;
