@@ -23,7 +23,7 @@ static const char *const scalar_names[] = {
 	"tlb_flushes", "mmu_update_entries", "mmuext_ops", "multicall_entries",
 	"page_validations", "ptwr_emulations", "ptwr_unhooks",
 	"ptwr_rehook_entries", "priv_op_emulations",
-	"cpuid_emulations",
+	"cpuid_emulations", "blk_requests", "blk_errors",
 };
 
 static long pvx_op(int fd, unsigned long cmd, void *arg)

@@ -176,11 +176,13 @@ class SetupError(Exception):
     """A user-facing problem preparing a guest boot (exit status 64)."""
 
 
-def pv_modules(vmlinux: Path, initrd: Path, mem_mib: int,
-               cmdline: str) -> list[images.Module]:
-    """Domain 1: the kernel with its memory and command line, then the
-    initramfs as its ramdisk (the module lines PVX parses)."""
-    return [images.Module(vmlinux, ["dom=1", f"mem={mem_mib}M", f"cmdline={cmdline}"]),
+def pv_modules(vmlinux: Path, initrd: Path, mem_mib: int, cmdline: str,
+               domain_args: list[str] | None = None) -> list[images.Module]:
+    """Domain 1: the kernel with its memory, command line and any further
+    domain keys (e.g. vbd=0:0:0:w), then the initramfs as its ramdisk
+    (the module lines PVX parses)."""
+    return [images.Module(vmlinux, ["dom=1", f"mem={mem_mib}M", f"cmdline={cmdline}"]
+                          + (domain_args or [])),
             images.Module(initrd, ["dom=1", "role=ramdisk"])]
 
 
@@ -189,7 +191,8 @@ def prepare_guest(mode: str, kernel_spec: str, cmd: str, guest_args: str = "",
                   kmods: list[str] | None = None,
                   extra_modules: list[images.Module] | None = None,
                   extra_files: dict[str, Path] | None = None,
-                  host_tools: list[str] | None = None) -> GuestSetup:
+                  host_tools: list[str] | None = None,
+                  domain_args: list[str] | None = None) -> GuestSetup:
     """Resolves the kernel, builds (or reuses) the initramfs and the boot
     entry. Raises SetupError with a message for the user."""
     try:
@@ -205,7 +208,8 @@ def prepare_guest(mode: str, kernel_spec: str, cmd: str, guest_args: str = "",
             notes = kernels.xen_notes(vmlinux)
             if "ENTRY" not in notes:
                 raise SetupError(f"{vmlinux} has no Xen ENTRY note: not a PV-capable kernel")
-            mods = pv_modules(vmlinux, initrd, mem_mib, cmdline) + (extra_modules or [])
+            mods = (pv_modules(vmlinux, initrd, mem_mib, cmdline, domain_args)
+                    + (extra_modules or []))
             setup = GuestSetup(mode, hv_entry(hv_args or [], mods), k, cmdline,
                                mem_mib + PV_HEADROOM_MIB, notes)
         images.check_inputs(setup.entry)

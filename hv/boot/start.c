@@ -23,6 +23,7 @@
 #include <mm/memmap.h>
 #include <time/time.h>
 #include <io/xenstore_domain.h>
+#include <drivers/ramdisk.h>
 #include <arch/x86/layout.h>
 #include <public/pvx.h>
 
@@ -97,6 +98,20 @@ static void domains_from_modules(const struct boot_info *bi,
 	}
 }
 
+/* The boot's disk modules become the first block devices (vbd=0:...). */
+static void register_disks(const struct boot_info *bi,
+			   const struct boot_domains *doms)
+{
+	unsigned int i;
+
+	for (i = 0; i < doms->nr_disks; i++) {
+		const struct boot_module *m = &bi->mods[doms->disk_mod[i]];
+
+		if (ramdisk_register(m->start, m->end, i))
+			config_error("disks", "too many block devices");
+	}
+}
+
 static __noreturn void start_domains(const struct boot_info *bi,
 				     const struct boot_domains *doms)
 {
@@ -144,6 +159,7 @@ void start_pvx(uint64_t mbi_phys)
 	time_init();	     /* system time, wallclock */
 	if (xenstore_init()) /* the machine's xenstore */
 		config_error("xenstore", "out of memory");
-	arch_pv_init();			  /* SYSCALL, PAT, guest FPU */
-	start_domains(bi, &boot_domains); /* build, run: never returns */
+	register_disks(bi, &boot_domains); /* disk modules: block devices */
+	arch_pv_init();			   /* SYSCALL, PAT, guest FPU */
+	start_domains(bi, &boot_domains);  /* build, run: never returns */
 }

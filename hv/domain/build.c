@@ -24,6 +24,7 @@
 #include <event/evtchn.h>
 #include <io/console.h>
 #include <io/xenstore_domain.h>
+#include <io/blkback.h>
 #include <mm/frame_table.h>
 #include <mm/frames.h>
 #include <mm/m2p.h>
@@ -276,6 +277,8 @@ static int build(struct builder *b, const struct domain_config *cfg)
 	console_backend_init(b->d, pfn_to_virt(b, b->l.console_pfn));
 	if ((rc = xenstore_domain_setup(b->d, pfn_to_virt(b, b->l.store_pfn))))
 		return builder_fail("xenstore connection failed", rc);
+	if (cfg->has_vbd && (rc = blkback_setup(b->d, &cfg->vbd)))
+		return builder_fail("the domain's vbd could not be set up", rc);
 	fill_start_info(b, cfg->cmdline);
 	init_vcpu_regs(b);
 	if ((rc = pin_initial_tables(b)))

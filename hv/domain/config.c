@@ -9,15 +9,48 @@
 #include <boot/cmdline.h>
 #include <domain/config.h>
 
-static const char *const roles[] = { "kernel", "ramdisk", NULL };
-enum { ROLE_KERNEL, ROLE_RAMDISK };
+static const char *const roles[] = { "kernel", "ramdisk", "disk", NULL };
+enum { ROLE_KERNEL, ROLE_RAMDISK, ROLE_DISK };
 
 struct module_words {
 	uint64_t dom, mem;
 	unsigned int role;
 	char cmdline[GUEST_CMDLINE_MAX];
-	int has_dom, has_mem, has_cmdline;
+	char vbd[64];
+	int has_dom, has_mem, has_cmdline, has_vbd;
 };
+
+static int parse_field(const char **s, uint64_t *v)
+{
+	char num[24];
+	size_t n = 0;
+
+	while (**s && **s != ':' && n + 1 < sizeof(num))
+		num[n++] = *(*s)++;
+	num[n] = '\0';
+	if (**s == ':')
+		(*s)++;
+	return parse_uint(num, v);
+}
+
+int vbd_parse(const char *spec, struct vbd_config *out, char *err,
+	      size_t errlen)
+{
+	uint64_t disk, start, count;
+	const char *s = spec;
+
+	if (parse_field(&s, &disk) || parse_field(&s, &start) ||
+	    parse_field(&s, &count) || (strcmp(s, "r") && strcmp(s, "w")) ||
+	    disk >= MAX_BOOT_DISKS || start + count < start) {
+		snprintf(err, errlen,
+			 "vbd=%s: expected DISK:START:COUNT:r|w, e.g. 0:0:0:w",
+			 spec);
+		return -1;
+	}
+	*out = (struct vbd_config){ (unsigned int)disk, start, count,
+				    !strcmp(s, "w") };
+	return 0;
+}
 
 static const char *skip_path(const char *s)
 {
@@ -32,6 +65,35 @@ static const char *skip_path(const char *s)
 	return *p == '=' ? s : p;
 }
 
+static int check_module_words(const struct boot_info *bi, unsigned int i,
+			      const struct module_words *mw, char *err,
+			      size_t errlen)
+{
+	int kernel_keys = mw->has_mem || mw->has_cmdline || mw->has_vbd;
+
+	if (mw->role == ROLE_DISK) {
+		if (mw->has_dom || kernel_keys)
+			snprintf(err, errlen,
+				 "module %u: a disk belongs to the machine: no "
+				 "dom=, mem=, cmdline= or vbd=",
+				 i);
+		return mw->has_dom || kernel_keys ? -1 : 0;
+	}
+	if (!mw->has_dom) {
+		snprintf(err, errlen, "module %u: missing dom= (line: \"%s\")",
+			 i, bi->mods[i].cmdline);
+		return -1;
+	}
+	if (mw->role == ROLE_RAMDISK && kernel_keys) {
+		snprintf(err, errlen,
+			 "module %u: mem=, cmdline= and vbd= belong on the "
+			 "kernel module, not the ramdisk",
+			 i);
+		return -1;
+	}
+	return 0;
+}
+
 static int parse_module_line(const struct boot_info *bi, unsigned int i,
 			     struct module_words *mw, config_warn_fn warn,
 			     void *ctx, char *err, size_t errlen)
@@ -42,6 +104,7 @@ static int parse_module_line(const struct boot_info *bi, unsigned int i,
 		{ "role", OPT_CHOICE, &mw->role, .choices = roles },
 		{ "cmdline", OPT_STRING, mw->cmdline,
 		  .buflen = sizeof(mw->cmdline) },
+		{ "vbd", OPT_STRING, mw->vbd, .buflen = sizeof(mw->vbd) },
 	};
 	const char *line = skip_path(bi->mods[i].cmdline);
 	struct cmdline_word w;
@@ -50,7 +113,7 @@ static int parse_module_line(const struct boot_info *bi, unsigned int i,
 
 	memset(mw, 0, sizeof(*mw));
 	while ((rc = cmdline_next(&line, &w, why, sizeof(why))) > 0) {
-		rc = cmdline_apply(&w, opts, 4, why, sizeof(why));
+		rc = cmdline_apply(&w, opts, 5, why, sizeof(why));
 		if (rc < 0)
 			break;
 		if (rc == 0 && warn)
@@ -58,24 +121,13 @@ static int parse_module_line(const struct boot_info *bi, unsigned int i,
 		mw->has_dom |= !strcmp(w.name, "dom");
 		mw->has_mem |= !strcmp(w.name, "mem");
 		mw->has_cmdline |= !strcmp(w.name, "cmdline");
+		mw->has_vbd |= !strcmp(w.name, "vbd");
 	}
 	if (rc < 0) {
 		snprintf(err, errlen, "module %u: %s", i, why);
 		return -1;
 	}
-	if (!mw->has_dom) {
-		snprintf(err, errlen, "module %u: missing dom= (line: \"%s\")",
-			 i, bi->mods[i].cmdline);
-		return -1;
-	}
-	if (mw->role == ROLE_RAMDISK && (mw->has_mem || mw->has_cmdline)) {
-		snprintf(err, errlen,
-			 "module %u: mem= and cmdline= belong on the kernel "
-			 "module, not the ramdisk",
-			 i);
-		return -1;
-	}
-	return 0;
+	return check_module_words(bi, i, mw, err, errlen);
 }
 
 static struct domain_config *find_or_add(struct boot_domains *out,
@@ -120,7 +172,22 @@ static int add_module(struct boot_domains *out, unsigned int i,
 		if (mw->has_mem)
 			d->mem_bytes = mw->mem;
 		strlcpy(d->cmdline, mw->cmdline, sizeof(d->cmdline));
+		d->has_vbd = mw->has_vbd;
+		if (mw->has_vbd && vbd_parse(mw->vbd, &d->vbd, err + 0, errlen))
+			return -1;
 	}
+	return 0;
+}
+
+static int add_disk(struct boot_domains *out, unsigned int i, char *err,
+		    size_t errlen)
+{
+	if (out->nr_disks == MAX_BOOT_DISKS) {
+		snprintf(err, errlen, "module %u: more than %d disks", i,
+			 MAX_BOOT_DISKS);
+		return -1;
+	}
+	out->disk_mod[out->nr_disks++] = (int)i;
 	return 0;
 }
 
@@ -133,8 +200,10 @@ int domain_config_parse(const struct boot_info *bi, struct boot_domains *out,
 
 	memset(out, 0, sizeof(*out));
 	for (i = 0; i < bi->nr_mods; i++) {
-		if (parse_module_line(bi, i, &mw, warn, ctx, err, errlen) ||
-		    add_module(out, i, &mw, err, errlen))
+		if (parse_module_line(bi, i, &mw, warn, ctx, err, errlen))
+			return -1;
+		if (mw.role == ROLE_DISK ? add_disk(out, i, err, errlen)
+					 : add_module(out, i, &mw, err, errlen))
 			return -1;
 	}
 	for (i = 0; i < out->nr; i++) {

@@ -84,6 +84,8 @@ static void print_json(const struct domain *d)
 		{ "ptwr_rehook_entries", c->ptwr_rehook_entries },
 		{ "priv_op_emulations", c->priv_op_emulations },
 		{ "cpuid_emulations", c->cpuid_emulations },
+		{ "blk_requests", c->blk_requests },
+		{ "blk_errors", c->blk_errors },
 	};
 	unsigned int i;
 

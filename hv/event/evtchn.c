@@ -97,6 +97,21 @@ unsigned int evtchn_alloc_backend(struct domain *d,
 	return (unsigned int)port;
 }
 
+int evtchn_bind_backend(struct domain *d, unsigned int port,
+			void (*fn)(struct domain *, unsigned int))
+{
+	struct evtchn *c;
+
+	if (port == 0 || port >= NR_EVTCHN)
+		return -XEN_EINVAL;
+	c = &d->evtchn[port];
+	if (c->state != EVTCHNSTAT_unbound || c->remote_dom != 0)
+		return -XEN_EINVAL;
+	c->state = EVTCHNSTAT_interdomain;
+	c->backend = fn;
+	return 0;
+}
+
 static long bind_virq(struct domain *d, struct evtchn_bind_virq *a)
 {
 	struct vcpu *v = &d->vcpu0;

@@ -32,6 +32,11 @@ int xenstore_init(void)
 	return store ? 0 : -XEN_ENOMEM;
 }
 
+struct xs_store *xenstore(void)
+{
+	return store;
+}
+
 static void notify_guest(void *arg)
 {
 	struct domain *d = arg;

@@ -15,6 +15,7 @@
 #include <event/evtchn.h>
 #include <io/console.h>
 #include <io/xenstore_domain.h>
+#include <io/blkback.h>
 #include <time/time.h>
 
 static void block_until(struct vcpu *v, int (*done)(struct vcpu *, void *),

@@ -5,9 +5,14 @@
  *   module2 /boot/vmlinux   dom=1 mem=512M cmdline="console=hvc0 ..."
  *   module2 /boot/rootfs.gz dom=1 role=ramdisk
  *
- * role defaults to kernel; mem (default 256M) and cmdline belong on the
- * kernel module. Every domain needs exactly one kernel and at most one
- * ramdisk. Pure logic: tested on the host.
+ * role defaults to kernel; mem (default 256M), cmdline and vbd belong on
+ * the kernel module. Every domain needs exactly one kernel and at most one
+ * ramdisk. A module with role=disk (and no dom=) is a disk of the machine
+ * that VBDs refer to:
+ *
+ *   module2 /boot/disk.img role=disk
+ *
+ * Pure logic: tested on the host.
  */
 #ifndef HV_DOMAIN_CONFIG_H
 #define HV_DOMAIN_CONFIG_H
@@ -23,20 +28,43 @@
 #define DOMAIN_MEM_MIN	   (16ull << 20)
 #define NO_MODULE	   (-1)
 
+/*
+ * A virtual block device (SOSP'03 3.3.6): an extent of one of the
+ * machine's disks with an access mode, given to a domain as xvda.
+ *   vbd=DISK:START:COUNT:MODE   DISK the disk's index (disk modules and
+ *   devices in order), START the first sector, COUNT sectors (0: to the
+ *   end of the disk), MODE r or w.
+ */
+struct vbd_config {
+	unsigned int disk;
+	uint64_t start, count; /* 512-byte sectors */
+	int writable;
+};
+
 struct domain_config {
 	uint16_t domid;
 	uint64_t mem_bytes;
 	char cmdline[GUEST_CMDLINE_MAX];
 	int kernel_mod; /* index into boot_info.mods, or NO_MODULE */
 	int ramdisk_mod;
+	int has_vbd;
+	struct vbd_config vbd;
 };
+
+#define MAX_BOOT_DISKS 4
 
 struct boot_domains {
 	struct domain_config dom[MAX_BOOT_DOMAINS];
 	unsigned int nr;
+	int disk_mod[MAX_BOOT_DISKS]; /* modules given role=disk, in order */
+	unsigned int nr_disks;
 };
 
 typedef void (*config_warn_fn)(void *ctx, unsigned int mod, const char *name);
+
+/* Parses a vbd= value; 0 or -1 with a reason in err. */
+int vbd_parse(const char *spec, struct vbd_config *out, char *err,
+	      size_t errlen);
 
 /* Returns 0, or -1 with err naming the module and the problem. */
 int domain_config_parse(const struct boot_info *bi, struct boot_domains *out,

@@ -25,6 +25,10 @@ void evtchn_send_virq(struct vcpu *v, unsigned int virq);
 /* A port bound to an in-hypervisor backend, e.g. the console. */
 unsigned int evtchn_alloc_backend(struct domain *d,
 				  void (*fn)(struct domain *, unsigned int));
+/* Binds the guest's unbound port (alloc_unbound with remote domain 0)
+ * to an in-hypervisor backend. 0, or -EINVAL if it is not such a port. */
+int evtchn_bind_backend(struct domain *d, unsigned int port,
+			void (*fn)(struct domain *, unsigned int));
 int evtchn_upcall_pending(const struct vcpu *v);
 long do_event_channel_op(uint64_t cmd, uint64_t arg);
 

@@ -5,9 +5,12 @@
 #include <stdint.h>
 
 struct domain;
+struct xs_store;
 
 /* Creates the store (once, at boot). 0 or a negative errno. */
 int xenstore_init(void);
+/* The machine's store, for the backends' xs_backend_* calls. */
+struct xs_store *xenstore(void);
 /* Introduces d to the store and attaches its ring page (a guest frame,
  * zeroed here); sets d->store_port. 0 or a negative errno. */
 int xenstore_domain_setup(struct domain *d, void *ring_page);

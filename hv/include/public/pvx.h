@@ -57,14 +57,16 @@ struct pvx_counters {
 	uint64_t multicall_entries;
 	uint64_t page_validations;    /* frames promoted to a table type */
 	uint64_t ptwr_emulations;     /* emulated writes to page tables */
-	uint64_t ptwr_unhooks;	      /* wpt=unhook: L1s disconnected */
+	uint64_t ptwr_unhooks;	      /* wpt=unhook: L1s let be written */
 	uint64_t ptwr_rehook_entries; /* entries revalidated at rehook */
 	uint64_t priv_op_emulations;  /* #GP emulated (MSR, CR, I/O, cli) */
 	uint64_t cpuid_emulations;
+	uint64_t blk_requests; /* block requests from the frontend */
+	uint64_t blk_errors;   /* ... answered with an error */
 	uint64_t mmu_update_batches[PVX_HIST_BUCKETS]; /* calls by entries */
 	uint64_t multicall_batches[PVX_HIST_BUCKETS];  /* calls by entries */
 };
-_Static_assert(sizeof(struct pvx_counters) == 8 + 8 * (64 + 32 + 14 + 26),
+_Static_assert(sizeof(struct pvx_counters) == 8 + 8 * (64 + 32 + 16 + 26),
 	       "pvx_counters layout");
 #endif
 

@@ -79,10 +79,42 @@ static void test_errors(void)
 	CHECK(strstr(err, "closing quote") != NULL);
 }
 
+static void test_disks_and_vbd(void)
+{
+	CHECK_EQ(parse(3, "role=disk", "dom=1 vbd=0:2048:0:w", "role=disk"), 0);
+	CHECK_EQ(doms.nr_disks, 2);
+	CHECK_EQ(doms.disk_mod[0], 0);
+	CHECK_EQ(doms.disk_mod[1], 2);
+	CHECK_EQ(doms.nr, 1);
+	CHECK_EQ(doms.dom[0].has_vbd, 1);
+	CHECK_EQ(doms.dom[0].vbd.disk, 0);
+	CHECK_EQ(doms.dom[0].vbd.start, 2048);
+	CHECK_EQ(doms.dom[0].vbd.count, 0);
+	CHECK_EQ(doms.dom[0].vbd.writable, 1);
+	CHECK_EQ(parse(1, "dom=1 vbd=1:0:100:r"), 0);
+	CHECK_EQ(doms.dom[0].vbd.writable, 0);
+	CHECK_EQ(doms.dom[0].vbd.count, 100);
+}
+
+static void test_disk_and_vbd_errors(void)
+{
+	CHECK_EQ(parse(1, "role=disk dom=1"), -1);
+	CHECK(strstr(err, "a disk belongs to the machine") != NULL);
+	CHECK_EQ(parse(1, "dom=1 vbd=0:0:0:x"), -1);
+	CHECK(strstr(err, "vbd=0:0:0:x: expected DISK:START:COUNT:r|w") !=
+	      NULL);
+	CHECK_EQ(parse(1, "dom=1 vbd=9:0:0:w"), -1);
+	CHECK_EQ(parse(1, "dom=1 vbd=0:1:18446744073709551615:w"), -1);
+	CHECK_EQ(parse(2, "dom=1", "dom=1 role=ramdisk vbd=0:0:0:w"), -1);
+	CHECK(strstr(err, "belong on the kernel") != NULL);
+}
+
 int main(void)
 {
 	RUN(test_kernel_and_ramdisk);
 	RUN(test_defaults_and_path_word);
 	RUN(test_errors);
+	RUN(test_disks_and_vbd);
+	RUN(test_disk_and_vbd_errors);
 	return TEST_DONE();
 }

@@ -1,0 +1,498 @@
+/*
+ * The block backend (SOSP'03 3.3.6, Figure 1; PV-BOOT.md 7.1-7.3): the
+ * hypervisor serves a domain's virtual block device (VBD: an extent of a
+ * machine disk with an access mode) to Linux's unmodified xen-blkfront.
+ *
+ * Handshake, through the in-hypervisor xenstore: the backend directory
+ * starts in InitWait with sectors/info/sector-size; when the frontend
+ * writes state Initialised (3), its ring-ref and event-channel are read,
+ * the ring page is acquired through the grant table (held writable for
+ * as long as the ring is connected), its event channel is bound to us,
+ * and the backend goes Connected (4). Closing (5)/Closed (6) undo it.
+ *
+ * Requests: the ring indices and every request are guest memory, so a
+ * request is copied out before it is looked at (no re-reading a field
+ * the guest can change), and a producer index more than a ring ahead is
+ * refused without reading beyond the ring. Each request is checked whole
+ * before any grant is taken: operation, segment count and bounds, the
+ * sectors inside the VBD, write access. Then each segment's grant is
+ * acquired (the guest frame is written for a read: the grant must allow
+ * it), and the device moves the data straight to or from the guest frames
+ * (no bounce copy). A failure at any point gives BLKIF_RSP_ERROR or
+ * EOPNOTSUPP and releases what was taken. Completions release the grants,
+ * post the response and notify the guest if its rsp_event asks for it.
+ * A request the device cannot queue yet (-EBUSY) waits in its slot and
+ * is resubmitted on the next completion or kick.
+ */
+#include <lib/errno.h>
+#include <lib/printk.h>
+#include <lib/string.h>
+#include <lib/vsnprintf.h>
+#include <arch/x86/layout.h>
+#include <boot/cmdline.h>
+#include <domain/config.h>
+#include <domain/domain.h>
+#include <drivers/blkdev.h>
+#include <event/evtchn.h>
+#include <grant/gnttab_domain.h>
+#include <grant/grant_table.h>
+#include <io/blkback.h>
+#include <io/xenstore.h>
+#include <io/xenstore_domain.h>
+#include <mm/frame_table.h>
+
+#define xen_mb()  __atomic_thread_fence(__ATOMIC_SEQ_CST)
+#define xen_rmb() __atomic_thread_fence(__ATOMIC_ACQUIRE)
+#define xen_wmb() __atomic_thread_fence(__ATOMIC_RELEASE)
+#include <xen/io/blkif.h>
+#include <xen/io/xenbus.h>
+
+#define VDEV		  51712 /* xvda: 202 << 8 */
+#define SECTOR		  512u
+#define NR_SLOTS	  BLK_RING_SIZE(PAGE_SIZE)
+#define BLK_RING_SIZE(sz) __CONST_RING_SIZE(blkif, sz)
+
+struct slot {
+	int in_use, waiting; /* waiting: device queue was full */
+	uint64_t id;
+	uint8_t op;
+	unsigned int nr_handles;
+	grant_handle_t handles[BLKIF_MAX_SEGMENTS_PER_REQUEST];
+	struct blkdev_req breq;
+	struct blkback *bb;
+};
+
+struct blkback {
+	struct domain *d;
+	struct blkdev *dev;
+	uint64_t start, nr_sectors; /* the VBD's extent */
+	int read_only;
+	char fe[64], be[64]; /* xenstore directories */
+	int connected, broken;
+	blkif_back_ring_t ring;
+	grant_handle_t ring_handle;
+	unsigned int port;
+	struct slot slots[NR_SLOTS];
+};
+
+static struct blkback the_blkback; /* one VBD, one domain (for now) */
+
+static struct xs_store *st(void)
+{
+	return xenstore();
+}
+
+/* ---- responses and completions ---- */
+
+static void respond(struct blkback *bb, uint64_t id, uint8_t op, int16_t status)
+{
+	blkif_response_t *r =
+	    RING_GET_RESPONSE(&bb->ring, bb->ring.rsp_prod_pvt);
+	int notify;
+
+	r->id = id;
+	r->operation = op;
+	r->status = status;
+	bb->ring.rsp_prod_pvt++;
+	RING_PUSH_RESPONSES_AND_CHECK_NOTIFY(&bb->ring, notify);
+	if (notify)
+		evtchn_set_pending(bb->d, bb->port);
+	if (status != BLKIF_RSP_OKAY) {
+		bb->d->counters.blk_errors++;
+		gdprintk("blkback: request %lx (op %u) answered %d\n", id, op,
+			 status);
+	}
+}
+
+static void release_grants(struct blkback *bb, struct slot *s)
+{
+	struct grant_table *t = domain_grant_table(bb->d);
+
+	while (s->nr_handles)
+		gnttab_release(t, s->handles[--s->nr_handles]);
+}
+
+static void serve(struct blkback *bb);
+
+static void request_done(struct blkdev_req *breq)
+{
+	struct slot *s = breq->cookie;
+	struct blkback *bb = s->bb;
+
+	release_grants(bb, s);
+	s->in_use = 0;
+	if (bb->connected)
+		respond(bb, s->id, s->op,
+			breq->status ? BLKIF_RSP_ERROR : BLKIF_RSP_OKAY);
+	serve(bb);
+}
+
+/* ---- requests ---- */
+
+static int check_segments(const blkif_request_t *req, uint64_t *sectors)
+{
+	unsigned int i;
+
+	*sectors = 0;
+	for (i = 0; i < req->nr_segments; i++) {
+		const struct blkif_request_segment *g = &req->seg[i];
+
+		if (g->first_sect > g->last_sect ||
+		    g->last_sect >= PAGE_SIZE / SECTOR)
+			return -XEN_EINVAL;
+		*sectors += g->last_sect - g->first_sect + 1u;
+	}
+	return 0;
+}
+
+/* Everything about a request that can be checked without taking
+ * anything: BLKIF_RSP_OKAY, or the response to give. */
+static int16_t check_request(const struct blkback *bb,
+			     const blkif_request_t *req)
+{
+	uint64_t sectors;
+	int rw = req->operation == BLKIF_OP_READ ||
+		 req->operation == BLKIF_OP_WRITE;
+
+	if (!rw && req->operation != BLKIF_OP_FLUSH_DISKCACHE &&
+	    req->operation != BLKIF_OP_WRITE_BARRIER)
+		return BLKIF_RSP_EOPNOTSUPP;
+	if (req->nr_segments > BLKIF_MAX_SEGMENTS_PER_REQUEST ||
+	    (rw && req->nr_segments == 0) || check_segments(req, &sectors))
+		return BLKIF_RSP_ERROR;
+	if (sectors && (req->sector_number > bb->nr_sectors ||
+			sectors > bb->nr_sectors - req->sector_number))
+		return BLKIF_RSP_ERROR; /* outside the VBD's extent */
+	if (req->operation != BLKIF_OP_READ && bb->read_only && sectors)
+		return BLKIF_RSP_ERROR;
+	return BLKIF_RSP_OKAY;
+}
+
+static int take_grants(struct blkback *bb, struct slot *s,
+		       const blkif_request_t *req)
+{
+	struct grant_table *t = domain_grant_table(bb->d);
+	enum gnttab_access acc = req->operation == BLKIF_OP_READ ? GNTTAB_WRITE
+								 : GNTTAB_READ;
+	unsigned int i;
+	uint64_t mfn;
+
+	for (i = 0; i < req->nr_segments; i++) {
+		const struct blkif_request_segment *g = &req->seg[i];
+
+		if (gnttab_acquire(t, g->gref, acc, &mfn,
+				   &s->handles[s->nr_handles]) != GNTST_okay)
+			return -XEN_EPERM;
+		s->nr_handles++;
+		s->breq.seg[i] = (struct blkdev_seg){
+			(mfn << PAGE_SHIFT) + g->first_sect * SECTOR,
+			(g->last_sect - g->first_sect + 1u) * SECTOR
+		};
+	}
+	return 0;
+}
+
+static enum blkdev_op blk_op(uint8_t op)
+{
+	if (op == BLKIF_OP_READ)
+		return BLKDEV_READ;
+	return op == BLKIF_OP_WRITE ? BLKDEV_WRITE : BLKDEV_FLUSH;
+}
+
+/* Submits a prepared slot: 1 if the device took it (or it failed and was
+ * answered), 0 if the device is full and it must wait. */
+static int submit(struct blkback *bb, struct slot *s)
+{
+	int rc = bb->dev->submit(bb->dev, &s->breq);
+
+	s->waiting = rc == -XEN_EBUSY;
+	if (rc == 0 || s->waiting)
+		return !s->waiting;
+	release_grants(bb, s);
+	s->in_use = 0;
+	respond(bb, s->id, s->op, BLKIF_RSP_ERROR);
+	return 1;
+}
+
+static void start_request(struct blkback *bb, struct slot *s,
+			  const blkif_request_t *req)
+{
+	int16_t bad = check_request(bb, req);
+
+	*s = (struct slot){
+		.in_use = 1, .id = req->id, .op = req->operation, .bb = bb
+	};
+	bb->d->counters.blk_requests++;
+	if (bad == BLKIF_RSP_OKAY && take_grants(bb, s, req)) {
+		gdprintk("blkback: request %lx: a segment's grant is "
+			 "unusable\n",
+			 req->id);
+		bad = BLKIF_RSP_ERROR;
+	}
+	if (bad != BLKIF_RSP_OKAY) {
+		release_grants(bb, s);
+		s->in_use = 0;
+		respond(bb, req->id, req->operation, bad);
+		return;
+	}
+	s->breq.op = blk_op(req->operation);
+	/* A flush carries no data: its sector number means nothing. */
+	s->breq.sector = req->nr_segments ? bb->start + req->sector_number : 0;
+	s->breq.nr_segs = req->nr_segments;
+	s->breq.done = request_done;
+	s->breq.cookie = s;
+	submit(bb, s);
+}
+
+static struct slot *free_slot(struct blkback *bb)
+{
+	unsigned int i;
+
+	for (i = 0; i < NR_SLOTS; i++)
+		if (!bb->slots[i].in_use)
+			return &bb->slots[i];
+	return NULL;
+}
+
+static int resubmit_waiting(struct blkback *bb)
+{
+	unsigned int i;
+
+	for (i = 0; i < NR_SLOTS; i++)
+		if (bb->slots[i].in_use && bb->slots[i].waiting &&
+		    !submit(bb, &bb->slots[i]))
+			return 0;
+	return 1;
+}
+
+static void serve(struct blkback *bb)
+{
+	RING_IDX rp;
+	int more;
+
+	if (!bb->connected || bb->broken || !resubmit_waiting(bb))
+		return;
+	do {
+		rp = bb->ring.sring->req_prod;
+		xen_rmb();
+		if (rp - bb->ring.req_cons > RING_SIZE(&bb->ring)) {
+			printk("(PVX) d%u: blkback: request producer %u is "
+			       "more than a ring ahead of %u: ring ignored\n",
+			       bb->d->domid, rp, bb->ring.req_cons);
+			bb->broken = 1;
+			return;
+		}
+		while (bb->ring.req_cons != rp) {
+			struct slot *s = free_slot(bb);
+			blkif_request_t req;
+
+			if (!s)
+				return; /* a completion will call us again */
+			RING_COPY_REQUEST(&bb->ring, bb->ring.req_cons, &req);
+			bb->ring.req_cons++;
+			start_request(bb, s, &req);
+		}
+		RING_FINAL_CHECK_FOR_REQUESTS(&bb->ring, more);
+	} while (more);
+}
+
+/* ---- connection ---- */
+
+static void notified(struct domain *d, unsigned int port)
+{
+	(void)d;
+	(void)port;
+	serve(&the_blkback);
+}
+
+static int read_uint(struct blkback *bb, const char *node, uint64_t *v)
+{
+	char path[96], val[24];
+
+	snprintf(path, sizeof(path), "%s/%s", bb->fe, node);
+	if (xs_backend_read(st(), path, val, sizeof(val)) < 0)
+		return -XEN_ENOENT;
+	return parse_uint(val, v) ? -XEN_EINVAL : 0;
+}
+
+static void set_state(struct blkback *bb, enum xenbus_state state)
+{
+	char path[96], val[4];
+
+	snprintf(path, sizeof(path), "%s/state", bb->be);
+	snprintf(val, sizeof(val), "%d", state);
+	xs_backend_write(st(), path, val);
+}
+
+static int connect(struct blkback *bb)
+{
+	struct grant_table *t = domain_grant_table(bb->d);
+	uint64_t ref, port, mfn;
+
+	if (read_uint(bb, "ring-ref", &ref) ||
+	    read_uint(bb, "event-channel", &port))
+		return -XEN_EINVAL;
+	if (gnttab_acquire(t, (grant_ref_t)ref, GNTTAB_WRITE, &mfn,
+			   &bb->ring_handle) != GNTST_okay)
+		return -XEN_EPERM;
+	if (evtchn_bind_backend(bb->d, (unsigned int)port, notified)) {
+		gnttab_release(t, bb->ring_handle);
+		return -XEN_EINVAL;
+	}
+	bb->port = (unsigned int)port;
+	BACK_RING_INIT(&bb->ring, (blkif_sring_t *)mfn_to_virt(mfn), PAGE_SIZE);
+	bb->connected = 1;
+	bb->broken = 0;
+	set_state(bb, XenbusStateConnected);
+	pr_info("d%u: blkback: xvda connected (ring ref %lu, port %lu)\n",
+		bb->d->domid, ref, port);
+	return 0;
+}
+
+/* In-flight requests keep their grants until they complete; only the
+ * ring goes now, so their responses are dropped. */
+static void disconnect(struct blkback *bb)
+{
+	if (bb->connected) {
+		bb->connected = 0;
+		gnttab_release(domain_grant_table(bb->d), bb->ring_handle);
+	}
+	set_state(bb, XenbusStateClosed);
+}
+
+/* Called after every guest write under the frontend's directory. */
+static void frontend_changed(void *arg, uint16_t domid, const char *path)
+{
+	struct blkback *bb = arg;
+	uint64_t state;
+
+	(void)path;
+	if (domid != bb->d->domid || read_uint(bb, "state", &state))
+		return;
+	if (state == XenbusStateInitialised && !bb->connected) {
+		if (connect(bb)) {
+			printk("(PVX) d%u: blkback: frontend's "
+			       "ring-ref/event-channel unusable\n",
+			       bb->d->domid);
+			set_state(bb, XenbusStateClosing);
+		}
+	} else if (state == XenbusStateClosing || state == XenbusStateClosed) {
+		disconnect(bb);
+	}
+}
+
+/* ---- set-up ---- */
+
+static int write_node(const char *dir, const char *node, const char *fmt,
+		      uint64_t v)
+{
+	char path[96], val[24];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, node);
+	snprintf(val, sizeof(val), fmt, v);
+	return xs_backend_write(st(), path, val);
+}
+
+/* Nodes take their directory's permissions when they are created, so
+ * each directory gets its permissions before anything is written in it. */
+static int make_dir(const char *dir, const struct xs_perm *perms,
+		    unsigned int n)
+{
+	return xs_backend_mkdir(st(), dir) |
+	       xs_backend_set_perms(st(), dir, perms, n);
+}
+
+static int write_frontend(struct blkback *bb)
+{
+	/* The frontend's directory is the guest's: it writes its ring there. */
+	const struct xs_perm owner[] = { { bb->d->domid, XS_PERM_NONE } };
+	int rc = make_dir(bb->fe, owner, 1) |
+		 write_node(bb->fe, "virtual-device", "%lu", VDEV) |
+		 write_node(bb->fe, "backend-id", "%lu", 0) |
+		 write_node(bb->fe, "state", "%lu", XenbusStateInitialising);
+	char path[96];
+
+	snprintf(path, sizeof(path), "%s/backend", bb->fe);
+	rc |= xs_backend_write(st(), path, bb->be);
+	snprintf(path, sizeof(path), "%s/device-type", bb->fe);
+	return rc | xs_backend_write(st(), path, "disk");
+}
+
+static int write_backend(struct blkback *bb)
+{
+	/* Ours; the guest may read it (and watch its state). */
+	const struct xs_perm perms[] = { { 0, XS_PERM_NONE },
+					 { bb->d->domid, XS_PERM_READ } };
+	int rc = make_dir(bb->be, perms, 2) |
+		 write_node(bb->be, "sectors", "%lu", bb->nr_sectors) |
+		 write_node(bb->be, "info", "%lu",
+			    bb->read_only ? VDISK_READONLY : 0) |
+		 write_node(bb->be, "sector-size", "%lu", SECTOR) |
+		 write_node(bb->be, "feature-flush-cache", "%lu", 1) |
+		 write_node(bb->be, "frontend-id", "%lu", bb->d->domid) |
+		 write_node(bb->be, "state", "%lu", XenbusStateInitWait);
+	char path[96];
+
+	snprintf(path, sizeof(path), "%s/frontend", bb->be);
+	return rc | xs_backend_write(st(), path, bb->fe);
+}
+
+static int resolve_extent(struct blkback *bb, const struct vbd_config *vbd)
+{
+	bb->dev = blkdev_get(vbd->disk);
+	if (!bb->dev) {
+		printk("(PVX) error: vbd: there is no disk %u\n", vbd->disk);
+		return -XEN_ENODEV;
+	}
+	bb->start = vbd->start;
+	bb->nr_sectors = vbd->count ? vbd->count
+				    : bb->dev->nr_sectors - vbd->start;
+	if (vbd->start > bb->dev->nr_sectors ||
+	    bb->nr_sectors > bb->dev->nr_sectors - vbd->start) {
+		printk("(PVX) error: vbd: sectors %lu+%lu lie outside %s (%lu "
+		       "sectors)\n",
+		       vbd->start, bb->nr_sectors, bb->dev->name,
+		       bb->dev->nr_sectors);
+		return -XEN_EINVAL;
+	}
+	bb->read_only = !vbd->writable || bb->dev->read_only;
+	return 0;
+}
+
+int blkback_setup(struct domain *d, const struct vbd_config *vbd)
+{
+	struct blkback *bb = &the_blkback;
+	int rc;
+
+	memset(bb, 0, sizeof(*bb));
+	bb->d = d;
+	d->blkback = bb;
+	rc = resolve_extent(bb, vbd);
+	if (rc)
+		return rc;
+	snprintf(bb->fe, sizeof(bb->fe), "/local/domain/%u/device/vbd/%u",
+		 d->domid, VDEV);
+	snprintf(bb->be, sizeof(bb->be), "/local/domain/0/backend/vbd/%u/%u",
+		 d->domid, VDEV);
+	if (write_backend(bb) || write_frontend(bb) ||
+	    xs_backend_hook(st(), bb->fe, frontend_changed, bb)) {
+		printk("(PVX) error: vbd: xenstore nodes could not be "
+		       "written\n");
+		return -XEN_ENOMEM;
+	}
+	pr_info("d%u: vbd xvda = %s sectors %lu+%lu, %s\n", d->domid,
+		bb->dev->name, bb->start, bb->nr_sectors,
+		bb->read_only ? "read-only" : "read-write");
+	return 0;
+}
+
+void blkback_poll(struct domain *d)
+{
+	struct blkback *bb = d->blkback;
+
+	if (!bb)
+		return;
+	if (bb->dev->poll)
+		bb->dev->poll(bb->dev);
+	serve(bb);
+}
