@@ -1,5 +1,9 @@
 """Command-line interface: `pvx boot`, `pvx test`, `pvx kernel`, `pvx run`,
-`pvx report`.
+`pvx report`, `pvx report-batching`.
+
+`pvx report` writes paper/tables-3-5.md (report.py), except for a run of
+a batching experiment (workload forkexec-counters), which it hands to
+batching.py, as `pvx report-batching` does.
 
 `pvx boot native|pv [options] -- CMD...`: everything after `--` is the
 guest command (argparse cannot tell a positional list after options from
@@ -98,10 +102,18 @@ def build_parser() -> argparse.ArgumentParser:
                    help="echo every guest console line to stderr")
 
     rp = sub.add_parser("report", help="write paper/tables-3-5.md from a results "
-                                       "directory")
+                                       "directory (a batching run: paper/batching.md)")
     rp.add_argument("run_dir", nargs="?", metavar="RUN_DIR",
                     help="default: the newest directory under results/")
     rp.add_argument("--out", metavar="DIR", help="output directory (default paper/)")
+
+    rb = sub.add_parser("report-batching",
+                        help="write paper/batching.md and batching.dat from a run of "
+                             "batching-quick or batching (`pvx report` hands such a "
+                             "run over to this too)")
+    rb.add_argument("run_dir", nargs="?", metavar="RUN_DIR",
+                    help="default: the newest batching run under results/")
+    rb.add_argument("--out", metavar="DIR", help="output directory (default paper/)")
 
     t = sub.add_parser("test", help="run the test suites (make test)")
     t.add_argument("--suite", action="append", default=[],
@@ -139,7 +151,10 @@ def main(argv: list[str]) -> int:
     if args.command == "run":
         from .matrix import cmd_run
         return cmd_run(args)
-    if args.command == "report":
+    if args.command in ("report", "report-batching"):
+        from . import batching
+        if args.command == "report-batching" or batching.wants(args.run_dir):
+            return batching.cmd_report(args)
         from .report import cmd_report
         return cmd_report(args)
     if args.command == "test":

@@ -194,9 +194,12 @@ class Runner:
 
     def finish_boot(self, cfg: Config, rep: int, rec: dict[str, Any],
                     run: boot.GuestRun) -> None:
-        recs, problems = workloads.parse_output(run.result.output, self.spec.suite)
+        recs, problems = workloads.parse_boot(self.spec, run.result.output,
+                                              run.outcome.lines)
         self.rundir.add(cfg.name, rep, recs)
-        status, reason = classify_boot(run, recs, self.expected, problems)
+        expected = self.expected + workloads.extra_expected(
+            self.spec, self.exp.workload.args, cfg.mode)
+        status, reason = classify_boot(run, recs, expected, problems)
         took = self.progress.end_boot(status if not reason else f"{status}: {reason[:200]}")
         rec.update(status=status, reason=reason, exit=run.verdict.code,
                    verdict=run.verdict.message, elapsed_s=round(took, 1),
@@ -231,7 +234,8 @@ def initial_meta(plan: Plan, command: str, files: dict[str, Path], accel: str,
         "qemu": runmeta.qemu_info(accel, why, exp.cpu),
         "guest": {"mem_mib": exp.mem_mib, "guest_args": exp.guest_args},
         "hypervisor": {"elf": runmeta.file_info(paths.HV_ELF)},
-        "workload": {"name": spec.name, "suite": spec.suite, "command": command,
+        "workload": {"name": spec.name, "kind": spec.kind, "suite": spec.suite,
+                     "command": command,
                      "binaries": {d: runmeta.file_info(p) for d, p in files.items()}},
         "configs": {c.name: {"name": c.name, "mode": c.mode,
                              "description": c.description, "hv_args": c.hv_args,
@@ -267,7 +271,7 @@ def make_plan(args) -> Plan:
     exp = experiments.load(args.experiment)
     configs = [c for c in args.configs.split(",") if c] if args.configs else None
     plan = experiments.plan(exp, configs, args.reps, args.quick)
-    workloads.spec(exp.workload.name)
+    workloads.check(workloads.spec(exp.workload.name), exp.workload.args, plan.params)
     return plan
 
 

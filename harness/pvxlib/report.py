@@ -10,8 +10,10 @@ paper's own Xen / L-UP ratio. Absolute times under an emulator are not
 comparable with the paper's 2003 hardware; the ratios are what a
 reproduction compares. A cell without data says "n/a" and a note under
 the table says why (the metric's error, or the configuration's failure).
-Below the tables: the sanity checks (sanity.py) and the per-metric
-statistics, with metrics whose samples spread more than 2x flagged.
+Below the tables: the figures (figures.py: data files and gnuplot
+drawings under <out>/figures/, embedded as PNG), the sanity checks
+(sanity.py) and the per-metric statistics, with metrics whose samples
+spread more than 2x flagged.
 """
 from __future__ import annotations
 
@@ -22,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import paper_numbers, paths, results, sanity, stats
+from . import figures, paper_numbers, paths, results, sanity, stats
 from .paper_numbers import PAPER, PAPER_BASE, PAPER_VMM, REPORT_ROWS, TABLES
 
 OUTPUT = "tables-3-5.md"
@@ -336,12 +338,16 @@ def statistics_section(data: Data, names: list[str]) -> list[str]:
     return lines + [""]
 
 
-def render(meta: dict[str, Any], records: list[dict[str, Any]], run_label: str) -> str:
+def render(meta: dict[str, Any], records: list[dict[str, Any]], run_label: str,
+           figure_lines: list[str] | None = None) -> str:
+    """The report's text; figure_lines (figures.markdown()) go between the
+    tables and the sanity checks."""
     data = aggregate(records)
     names = config_names(meta, data)
     lines = header(meta, run_label)
     for t in TABLES:
         lines += render_table(meta, data, names, t)
+    lines += figure_lines or []
     lines += sanity_section(data, names)
     lines += statistics_section(data, names)
     lines += run_times(meta)
@@ -365,7 +371,14 @@ def cmd_report(args) -> int:
     out_dir = Path(args.out) if args.out else PAPER_DIR
     out_dir.mkdir(parents=True, exist_ok=True)
     out = out_dir / OUTPUT
-    results.atomic_write(out, render(meta, records, run_label(run)))
+    data = aggregate(records)
+    names = config_names(meta, data)
+    figs = figures.make(out_dir, figures.medians_of(data), names,
+                        base_config(meta, names), run_label(run))
+    results.atomic_write(out, render(meta, records, run_label(run),
+                                     figures.markdown(figs, out_dir)))
     print(f"pvx report: {out} from {run_label(run)} ({len(records)} records, "
           f"run {meta.get('status', '?')})", file=sys.stderr)
+    for line in figures.describe(figs, out_dir):
+        print(f"pvx report: figure {line}", file=sys.stderr)
     return 0

@@ -3,12 +3,19 @@ which files it adds to the guest's initramfs, the command that runs it
 in the guest, and how its output is read back.
 
 Only workloads/lmbench-like exists so far. Its binaries are static, are
-built into $PVX_CACHE/workloads/<name>-<hash of its sources>/ (the
+built into $PVX_CACHE/workloads/<source dir>-<hash of its sources>/ (the
 checkout stays clean, and different checkouts never mix binaries), and
 go into the initramfs as /bin/lmb and /bin/lmb-hello. It prints one
 JSON object per metric on stdout (workloads/lmbench-like/README.md),
 which parse_output() collects; its diagnostics on stderr share the
 console and are skipped.
+
+Two workloads use it. "lmbench-like" runs `lmb ARGS OPTIONS`.
+"forkexec-counters" (kind "forkexec-counters", forkexec.py) runs each
+process metric in ARGS for a fixed count, bracketed by the patched guest
+kernel's page-table hypercall counters, and also keeps PVX's end-of-boot
+counters line; the batching experiment (batching.py) reads them. check(),
+command(), extra_expected() and parse_boot() dispatch on the kind.
 """
 from __future__ import annotations
 
@@ -19,7 +26,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import paper_numbers, paths
+from . import forkexec, paper_numbers, paths
 
 
 class WorkloadError(Exception):
@@ -33,12 +40,16 @@ class Spec:
     files: dict[str, str]              # guest path -> file name in the build dir
     program: str                       # guest path of the program to run
     suite: str                         # the "suite" field of its JSON lines
+    kind: str = "lmb"                  # lmb | forkexec-counters: see the module doc
 
 
+LMB_SRC = paths.REPO / "workloads" / "lmbench-like"
+LMB_FILES = {"/bin/lmb": "lmb", "/bin/lmb-hello": "lmb-hello"}
 KNOWN = {
-    "lmbench-like": Spec("lmbench-like", paths.REPO / "workloads" / "lmbench-like",
-                         {"/bin/lmb": "lmb", "/bin/lmb-hello": "lmb-hello"},
-                         "/bin/lmb", "pvx-lmbench-like/1"),
+    "lmbench-like": Spec("lmbench-like", LMB_SRC, LMB_FILES, "/bin/lmb",
+                         "pvx-lmbench-like/1"),
+    "forkexec-counters": Spec("forkexec-counters", LMB_SRC, LMB_FILES, "/bin/lmb",
+                              "pvx-lmbench-like/1", "forkexec-counters"),
 }
 
 
@@ -62,7 +73,9 @@ def source_key(s: Spec) -> str:
 
 
 def build_dir(s: Spec) -> Path:
-    return paths.cache_dir() / "workloads" / f"{s.name}-{source_key(s)}"
+    """Named after the source directory: workloads built from the same
+    sources share their binaries."""
+    return paths.cache_dir() / "workloads" / f"{s.src.name}-{source_key(s)}"
 
 
 def build(s: Spec, out: Path | None = None) -> dict[str, Path]:
@@ -84,9 +97,29 @@ def build(s: Spec, out: Path | None = None) -> dict[str, Path]:
     return files
 
 
+def check(s: Spec, args: list[str], params: dict) -> None:
+    """Refuses an experiment's args and params that the workload cannot
+    run (WorkloadError); before anything is built or booted."""
+    if s.kind == "forkexec-counters":
+        try:
+            forkexec.check(args, params)
+        except forkexec.ForkexecError as e:
+            raise WorkloadError(str(e)) from e
+
+
 def command(s: Spec, args: list[str], options: list[str]) -> str:
     """The guest shell command line."""
+    if s.kind == "forkexec-counters":
+        return forkexec.command(s.program, args, options)
     return shlex.join([s.program, *args, *options])
+
+
+def extra_expected(s: Spec, args: list[str], mode: str) -> list[str]:
+    """Records a boot in `mode` must yield besides the metrics of
+    expected_metrics()."""
+    if s.kind == "forkexec-counters":
+        return forkexec.expected(args, mode)
+    return []
 
 
 def expected_metrics(args: list[str]) -> list[str]:
@@ -128,4 +161,16 @@ def parse_output(lines: list[str], suite: str) -> tuple[list[dict], list[str]]:
             records.append(obj)
         elif line.strip().startswith("{"):
             problems.append(f"unreadable output line: {line.strip()[:120]!r}")
+    return records, problems
+
+
+def parse_boot(s: Spec, output: list[str], console: list[str]) -> tuple[list[dict], list[str]]:
+    """(records, problems) of one boot: parse_output() of the command's
+    output, and for forkexec-counters also its counter lines and PVX's
+    counters line from the whole console."""
+    records, problems = parse_output(output, s.suite)
+    if s.kind == "forkexec-counters":
+        more, why = forkexec.parse_counters(output, console)
+        records += more
+        problems += why
     return records, problems
