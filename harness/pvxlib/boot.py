@@ -85,6 +85,11 @@ def run_boot(entry: images.BootEntry, cfg: qemu.QemuConfig, timeout: float,
         cons.close()
     if res.returncode is None:
         status = exitcodes.RunStatus(exitcodes.TIMEOUT, "timeout", False)
+    elif res.returncode == 1 and not any(l.startswith("(PVX)") for l in cons.lines):
+        # QEMU's own startup errors (a bad -drive, say) also exit 1, the
+        # same as the hypervisor's status 0; a run in which PVX never
+        # printed cannot have been a clean hypervisor exit.
+        status = exitcodes.RunStatus(exitcodes.QEMU_FAILED, "qemu_failed", False)
     else:
         status = exitcodes.from_qemu(res.returncode)
     return BootOutcome(status, cons.lines, res.elapsed, log, cons.times)
@@ -152,7 +157,8 @@ def qemu_config(args, accel: str, mem_mib: int) -> qemu.QemuConfig:
     return qemu.QemuConfig(accel=accel, cpu=args.cpu, mem_mib=mem_mib,
                            debug_flags=args.qemu_debug,
                            debug_log=Path(args.qemu_debug_log) if args.qemu_debug_log else None,
-                           gdb=args.gdb)
+                           gdb=args.gdb,
+                           extra=[w for a in args.qemu_arg for w in shlex.split(a)])
 
 
 def command_string(words: list[str]) -> str:

@@ -30,6 +30,7 @@ class BootTest:
     forbid: list[str] = field(default_factory=list)
     mem_mib: int = 256
     timeout: float = 60.0
+    disk_kib: int = 0                        # >0: attach a virtio-blk disk
 
 
 TESTS = [
@@ -42,6 +43,17 @@ TESTS = [
               r"timer: self-test passed",
               r"no domains configured: exit status 0"],
              [r"warning", r"error"]),
+    # The hypervisor's own virtio-blk driver on QEMU's virtio-blk-pci: PCI
+    # probe, a write/flush/read-back/restore self-test at the end of the
+    # disk, then reads completed by the IOAPIC-routed INTx interrupt.
+    BootTest("virtio-blk-disk", ["selftest"], [], CODE["ok"],
+             [r"pci 00:0[0-9a-f]\.0 1af4:1001 class 01\.00\.00",
+              r"virtio-blk vda: pci .* 8192 sectors, .*read-write.*INTx GSI \d+ vector 0x[0-9a-f]+",
+              r"blkdev 0: vda, 8192 sectors \(4 MiB\)",
+              r"blkdev vda: self-test passed: .* read back, restored, verified",
+              r"virtio-blk vda: interrupt self-test passed: 2 reads completed by interrupt",
+              r"no domains configured: exit status 0"],
+             [r"warning", r"error", r"failed"], disk_kib=4096),
     BootTest("module-lines-parsed", [],
              [("kernel", ["dom=1", "mem=64M", "cmdline=console=hvc0 quiet"]),
               ("ramdisk", ["dom=1", "role=ramdisk"])],
@@ -110,7 +122,13 @@ def run_test(t: BootTest, accel: str) -> tuple[bool, str, float]:
             f = Path(tmp) / fname
             f.write_bytes(bytes(range(256)) * 256)      # 64 KiB
             mods.append(images.Module(f, args))
-        cfg = qemu.QemuConfig(accel=accel, mem_mib=t.mem_mib)
+        extra = []
+        if t.disk_kib:
+            disk = Path(tmp) / "disk.img"
+            disk.write_bytes(bytes(range(256)) * (t.disk_kib * 4))
+            extra = ["-drive", f"file={disk},format=raw,if=none,id=d0,cache=unsafe",
+                     "-device", "virtio-blk-pci,drive=d0"]
+        cfg = qemu.QemuConfig(accel=accel, mem_mib=t.mem_mib, extra=extra)
         out = boot.run_boot(boot.hv_entry(t.hv_args, mods), cfg, t.timeout,
                             boot.default_log(f"test-{t.name}"))
     problems = []
@@ -136,5 +154,21 @@ def run_missing_file_test() -> tuple[bool, str]:
                    "--module", "/nonexistent/pvx-module dom=1"])
     ok = rc == exitcodes.USAGE and "boot file not found: /nonexistent/pvx-module" in err.getvalue()
     return ok, f"exit {rc}: {err.getvalue().strip()}"
+
+
+def run_qemu_error_test() -> tuple[bool, str]:
+    """QEMU refusing its arguments (a disk that does not exist) exits 1,
+    which is also how the hypervisor's status 0 arrives: the run must be
+    reported as QEMU's failure, not as a clean exit."""
+    from .cli import main
+    import contextlib
+    import io
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        rc = main(["boot", "hv", "--accel", "tcg", "--quiet", "--qemu-arg",
+                   "-drive file=/nonexistent/pvx-disk.img,format=raw,if=none,id=d0 "
+                   "-device virtio-blk-pci,drive=d0"])
+    return (rc == exitcodes.QEMU_FAILED,
+            f"exit {rc}, expected {exitcodes.QEMU_FAILED}: {err.getvalue().strip()}")
 
 

@@ -71,6 +71,10 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--qemu-debug", default="", metavar="FLAGS",
                    help="QEMU -d flags, e.g. int,cpu_reset,guest_errors")
     b.add_argument("--qemu-debug-log", metavar="FILE", help="QEMU -D file")
+    b.add_argument("--qemu-arg", action="append", default=[], metavar="'ARGS'",
+                   help="extra QEMU arguments, shell-quoted (repeatable), e.g. "
+                        "'-drive file=disk.img,format=raw,if=none,id=d0 "
+                        "-device virtio-blk-pci,drive=d0'")
     b.add_argument("--gdb", action="store_true",
                    help="start paused with a gdb stub on tcp::1234 (no timeout)")
 

@@ -16,6 +16,7 @@ and natively, checked the way issue #3 asks, one boot per test:
 """
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -174,33 +175,46 @@ dd if=/tmp/data of=/dev/xvda bs=64k seek=32 conv=fsync 2>/dev/null
 echo 3 > /proc/sys/vm/drop_caches
 dd if=/dev/xvda of=/tmp/back bs=64k skip=32 count=16 2>/dev/null
 cmp -s /tmp/data /tmp/back; echo "CHK xvda-write-readback: $?"
+echo "CHK xvda-data-md5: $(md5sum < /tmp/data | cut -d' ' -f1)"
 """
 
 
 def disk_image(path: Path) -> str:
     """A 16 MiB image whose sector n holds "PVXDISK!" and n (8 bytes LE),
     repeated; returns the md5 of the VBD's extent."""
-    import hashlib
     import struct
     data = b"".join((b"PVXDISK!" + struct.pack("<Q", n)) * 32 for n in range(32768))
     path.write_bytes(data)
     return hashlib.md5(data[VBD_START * 512:(VBD_START + VBD_SECTORS) * 512]).hexdigest()
 
 
-def pv_block(accel: str) -> Outcome:
+def output_hv(run) -> str:
+    return "\n".join(run.outcome.lines)
+
+
+def pv_block(accel: str, virtio: bool = False) -> Outcome:
+    """virtio=False: the disk is a boot module (PVX's RAM disk);
+    virtio=True: QEMU's virtio-blk-pci, driven by PVX's virtio driver.
+    Either way it is block device 0 and the VBD is the same extent."""
     import tempfile
+    tag = "test-pv-block-virtio" if virtio else "test-pv-block"
     with tempfile.TemporaryDirectory(prefix="pvx-disk-") as tmp:
         disk = Path(tmp) / "disk.img"
         md5 = disk_image(disk)
+        modules = [] if virtio else [images.Module(disk, ["role=disk"])]
+        extra = (["-drive", f"file={disk},format=raw,if=none,id=vd0,cache=unsafe",
+                  "-device", "virtio-blk-pci,drive=vd0"] if virtio else [])
         try:
             setup = boot.prepare_guest(
                 "pv", "stock", BLOCK, kmods=["xen-blkfront"],
-                extra_modules=[images.Module(disk, ["role=disk"])],
+                extra_modules=modules,
                 domain_args=[f"vbd=0:{VBD_START}:{VBD_SECTORS}:w"])
         except boot.SetupError as e:
             return Outcome(False, f"setup failed: {e}", "")
-        cfg = qemu.QemuConfig(accel=accel, mem_mib=setup.qemu_mem_mib)
-        run = boot.run_guest(setup, cfg, 200.0, boot.default_log("test-pv-block"))
+        cfg = qemu.QemuConfig(accel=accel, mem_mib=setup.qemu_mem_mib, extra=extra)
+        run = boot.run_guest(setup, cfg, 200.0, boot.default_log(tag))
+        if virtio:
+            back = disk.read_bytes()[(VBD_START + 4096) * 512:(VBD_START + 4096 + 2048) * 512]
     output = "\n".join(run.result.output)
     want = {"xvda-sectors": str(VBD_SECTORS), "xvda-md5": md5,
             "xvda-write-readback": "0"}
@@ -209,6 +223,15 @@ def pv_block(accel: str) -> Outcome:
     if not (_value(output, "xvda-sector0") or "").startswith("PVXDISK!\\0004"):
         problems.append(f"sector 0 is not the disk's sector {VBD_START}: "
                         f"{_value(output, 'xvda-sector0')}")
+    if virtio:
+        # The guest wrote 1 MiB at byte 2 MiB of xvda (seek=32 x 64 KiB):
+        # it must be on QEMU's image file, not only in a cache.
+        got, have = _value(output, "xvda-data-md5"), hashlib.md5(back).hexdigest()
+        if got != have:
+            problems.append(f"the host image does not hold the guest's write "
+                            f"(guest md5 {got}, image md5 {have})")
+        if not re.search(r"virtio-blk vda: .*INTx", output_hv(run)):
+            problems.append("PVX did not drive the disk through virtio-blk")
     counters = [l for l in run.outcome.lines if "counters-json" in l]
     if not counters or '"blk_errors":0' not in counters[0]:
         problems.append("PVX counted block request errors")
@@ -222,4 +245,5 @@ TESTS = {
     "native-checklist": lambda accel: checklist("native", accel),
     "pv-guest-crash": pv_guest_crash,
     "pv-block": pv_block,
+    "pv-block-virtio": lambda accel: pv_block(accel, virtio=True),
 }

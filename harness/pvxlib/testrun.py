@@ -119,6 +119,8 @@ def _hv_boot_tests() -> Iterator[Result]:
     from . import boot, boottests
     ok, detail = boottests.run_missing_file_test()
     yield Result("boot/missing-module-file", ok, detail)
+    ok, detail = boottests.run_qemu_error_test()
+    yield Result("boot/qemu-startup-error", ok, detail)
     accel, why = qemu.choose_accel("auto", boot.kvm_canary)
     print(f"# boot tests use {accel} ({why})", flush=True)
     for t in boottests.TESTS:

@@ -9,6 +9,7 @@
 #include <arch/hooks.h>
 #include <boot/options.h>
 #include <boot/selftest.h>
+#include <drivers/virtio_blk.h>
 #include <mm/frames.h>
 #include <mm/heap.h>
 
@@ -70,7 +71,8 @@ static int timer_selftest(void)
 
 int selftests_run(const struct boot_info *bi)
 {
-	return frames_selftest(bi) || heap_selftest() || timer_selftest();
+	return frames_selftest(bi) || heap_selftest() || timer_selftest() ||
+	       virtio_blk_selftest();
 }
 
 /* Each crash is its own non-inlined function so the report names it. */

@@ -24,6 +24,8 @@
 #include <time/time.h>
 #include <io/xenstore_domain.h>
 #include <drivers/ramdisk.h>
+#include <drivers/pci.h>
+#include <drivers/virtio_blk.h>
 #include <arch/x86/layout.h>
 #include <public/pvx.h>
 
@@ -98,7 +100,7 @@ static void domains_from_modules(const struct boot_info *bi,
 	}
 }
 
-/* The boot's disk modules become the first block devices (vbd=0:...). */
+/* The boot's disk modules become block devices after the PCI disks. */
 static void register_disks(const struct boot_info *bi,
 			   const struct boot_domains *doms)
 {
@@ -141,8 +143,10 @@ void start_pvx(uint64_t mbi_phys)
 	print_boot_info(bi);
 	frames_init(bi); /* frame allocator over free RAM */
 	arch_paging_init(memmap_top(bi->mem, bi->nr_mem)); /* full direct map */
-	xheap_init();				 /* small-object heap */
-	arch_time_init();			 /* TSC, LAPIC timer */
+	xheap_init();	   /* small-object heap */
+	arch_time_init();  /* TSC, LAPIC timer */
+	pci_init();	   /* enumerate PCI */
+	virtio_blk_init(); /* virtio-blk disks -> blkdevs */
 	domains_from_modules(bi, &boot_domains); /* module lines -> domains */
 	if (hv_opts.selftest && selftests_run(bi)) {
 		pr_err("stopping: exit status %d (self-test failed)\n",

@@ -1,7 +1,8 @@
 /*
  * The machine's block devices, in the order they were registered: the
- * boot's disk modules first (drivers/ramdisk.c), then the devices found
- * on the PCI bus. VBD configurations (vbd=DISK:...) name them by index.
+ * virtio-blk disks found on the PCI bus first (drivers/virtio_blk.c, in
+ * bus order), then the boot's disk modules (drivers/ramdisk.c). VBD
+ * configurations (vbd=DISK:...) name them by index.
  */
 #include <lib/errno.h>
 #include <lib/printk.h>

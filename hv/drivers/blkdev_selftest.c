@@ -268,7 +268,7 @@ int blkdev_selftest(struct blkdev *dev)
 	if (err)
 		return -1;
 	pr_info("blkdev %s: self-test passed: %u sectors at %lu %s; %u "
-		"requests, %u bad ones refused, %lu us\n",
+		"request(s), %u bad ones refused, %lu us\n",
 		dev->name, ST_SECTORS, t.sector,
 		dev->read_only ? "read, write refused (read-only)"
 			       : "saved, patterned (3 segments), flushed, read "

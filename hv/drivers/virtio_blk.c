@@ -69,6 +69,12 @@
 #define VIRTIO_BLK_F_SEG_MAX  2
 #define VIRTIO_BLK_F_RO	      5
 #define VIRTIO_BLK_F_FLUSH    9
+/* What PVX uses; no indirect descriptors or event index: the chains are
+ * short (at most 13 descriptors) and one notification per request is
+ * cheap next to the I/O. */
+#define VBLK_FEATURES                                               \
+	(1u << VIRTIO_BLK_F_SIZE_MAX | 1u << VIRTIO_BLK_F_SEG_MAX | \
+	 1u << VIRTIO_BLK_F_RO | 1u << VIRTIO_BLK_F_FLUSH)
 
 /* Device configuration (5.2.4). */
 #define VBLK_CFG_CAPACITY 0  /* u64, in 512-byte sectors */
@@ -325,10 +331,7 @@ void virtio_blk_interrupt(void)
 /* Reads features and limits; 0 if the device can carry our requests. */
 static int read_config(struct vblk *vb)
 {
-	uint32_t f = virtio_pci_negotiate(
-	    &vb->vp, 1u << VIRTIO_BLK_F_RO | 1u << VIRTIO_BLK_F_FLUSH |
-			 1u << VIRTIO_BLK_F_SEG_MAX |
-			 1u << VIRTIO_BLK_F_SIZE_MAX);
+	uint32_t f = virtio_pci_negotiate(&vb->vp, VBLK_FEATURES);
 	uint32_t seg_max = BLKDEV_MAX_SEGS;
 
 	vb->blk.nr_sectors = virtio_pci_config64(&vb->vp, VBLK_CFG_CAPACITY);
@@ -498,10 +501,32 @@ static int wait_for_interrupt_completion(void)
 	return irq_test_done ? 0 : -1;
 }
 
-static int vblk_irq_selftest(struct vblk *vb)
+/* One read of sector 0 into pfn, completed by interrupt: its status,
+ * or -XEN_ETIMEDOUT (then the device may still write the frame). */
+static int irq_read(struct vblk *vb, uint64_t pfn)
 {
 	static struct blkdev_req req;
-	uint64_t pfn, t0, irqs = vb->interrupts;
+	int err;
+
+	req = (struct blkdev_req){ .op = BLKDEV_READ,
+				   .nr_segs = 1,
+				   .seg = { { pfn << PAGE_SHIFT, PAGE_SIZE } },
+				   .done = irq_test_io_done };
+	irq_test_done = 0;
+	err = vb->blk.submit(&vb->blk, &req);
+	if (err)
+		return err;
+	return wait_for_interrupt_completion() ? -XEN_ETIMEDOUT : req.status;
+}
+
+/* Two reads in sequence. The polled requests before may have left an
+ * interrupt pending, which could serve the first; the second is issued
+ * only after the first completed inside the handler, past its ISR read,
+ * so it needs an interrupt of its own. */
+static int vblk_irq_selftest(struct vblk *vb)
+{
+	uint64_t pfn, t0 = arch_now_ns(), irqs = vb->interrupts;
+	int err = 0, i;
 
 	if (vb->gsi < 0) {
 		pr_info("virtio-blk %s: interrupt self-test skipped: poll "
@@ -512,28 +537,18 @@ static int vblk_irq_selftest(struct vblk *vb)
 	pfn = alloc_frames(1, 1);
 	if (pfn == INVALID_PFN)
 		return -1;
-	req = (struct blkdev_req){ .op = BLKDEV_READ,
-				   .nr_segs = 1,
-				   .seg = { { pfn << PAGE_SHIFT, PAGE_SIZE } },
-				   .done = irq_test_io_done };
-	irq_test_done = 0;
-	t0 = arch_now_ns();
-	if (vb->blk.submit(&vb->blk, &req) || wait_for_interrupt_completion()) {
-		/* The frame stays allocated: the device may still write it. */
-		pr_err("virtio-blk %s: interrupt self-test: no completion "
-		       "within %llu ms\n",
-		       vb->name, VBLK_IRQ_TIMEOUT_NS / 1000000);
+	for (i = 0; i < 2 && !err; i++)
+		err = irq_read(vb, pfn);
+	if (err != -XEN_ETIMEDOUT)
+		free_frames(pfn, 1);
+	if (err) {
+		pr_err("virtio-blk %s: interrupt self-test: read %d: error "
+		       "%d\n",
+		       vb->name, i, err);
 		return -1;
 	}
-	free_frames(pfn, 1);
-	if (req.status) {
-		pr_err("virtio-blk %s: interrupt self-test: read failed: "
-		       "error %d\n",
-		       vb->name, req.status);
-		return -1;
-	}
-	pr_info("virtio-blk %s: interrupt self-test passed: read completed "
-		"by interrupt (vector 0x%x, %lu interrupts) after %lu us\n",
+	pr_info("virtio-blk %s: interrupt self-test passed: 2 reads completed "
+		"by interrupt (vector 0x%x, %lu interrupts), %lu us\n",
 		vb->name, VBLK_VECTOR, vb->interrupts - irqs,
 		(arch_now_ns() - t0) / 1000);
 	return 0;

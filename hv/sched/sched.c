@@ -91,6 +91,7 @@ long do_sched_op(uint64_t cmd, uint64_t arg)
 	case SCHEDOP_block:
 		v->vcpu_info->evtchn_upcall_mask = 0;
 		xenstore_service(v->domain); /* anything the guest waits for */
+		blkback_poll(v->domain);     /* disks without an interrupt */
 		block_until(v, event_pending, NULL);
 		return 0;
 	case SCHEDOP_shutdown:

@@ -18,6 +18,7 @@
 #include <public/pvx.h>
 #include <arch/x86/pv.h>
 #include <domain/domain.h>
+#include <drivers/virtio_blk.h>
 
 static const char *const exception_names[32] = {
 	[0] = "divide error (#DE)",
@@ -143,6 +144,11 @@ void do_trap(struct cpu_regs *regs)
 	}
 	if (regs->vector == VECTOR_LAPIC_TIMER) {
 		apic_timer_interrupt();
+		return;
+	}
+	if (regs->vector == virtio_blk_vector()) {
+		virtio_blk_interrupt();
+		apic_eoi();
 		return;
 	}
 	if (regs->vector == VECTOR_SPURIOUS)
