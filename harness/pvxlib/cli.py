@@ -1,5 +1,5 @@
 """Command-line interface: `pvx boot`, `pvx test`, `pvx kernel`, `pvx run`,
-`pvx report`, `pvx report-batching`.
+`pvx report`, `pvx report-batching`, `pvx fio`.
 
 `pvx report` writes paper/tables-3-5.md (report.py), except for a run of
 a batching experiment (workload forkexec-counters), which it hands to
@@ -119,6 +119,16 @@ def build_parser() -> argparse.ArgumentParser:
                     help="default: the newest batching run under results/")
     rb.add_argument("--out", metavar="DIR", help="output directory (default paper/)")
 
+    f = sub.add_parser("fio", help="ext4 + fio (verify=crc32c, O_DIRECT) on a virtio-blk "
+                                   "disk, native and PV, with a reboot and re-verify; "
+                                   "writes results/fio-TIMESTAMP.json and prints PV/native")
+    f.add_argument("--size", type=int, default=256, metavar="MIB",
+                   help="file size per fio job (default 256)")
+    f.add_argument("--modes", default="native,pv", help="comma list of native,pv")
+    f.add_argument("--kernel", default="stock", help="guest kernel (see `pvx kernel`)")
+    f.add_argument("--accel", default="auto", choices=["auto", "tcg", "kvm"])
+    f.add_argument("--out", metavar="FILE", help="result file (default results/fio-TIMESTAMP.json)")
+
     t = sub.add_parser("test", help="run the test suites (make test)")
     t.add_argument("--suite", action="append", default=[],
                    help="run only these suites (repeatable)")
@@ -161,6 +171,9 @@ def main(argv: list[str]) -> int:
             return batching.cmd_report(args)
         from .report import cmd_report
         return cmd_report(args)
+    if args.command == "fio":
+        from .fio import cmd_fio
+        return cmd_fio(args)
     if args.command == "test":
         from .testrun import cmd_test
         return cmd_test(args)

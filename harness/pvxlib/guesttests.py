@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import boot, checks, exitcodes, images, qemu, workloads
+from . import boot, checks, exitcodes, fio, images, qemu, workloads
 
 CHECKLIST = r"""
 echo "CHK uname: $(uname -a)"
@@ -240,10 +240,29 @@ def pv_block(accel: str, virtio: bool = False) -> Outcome:
     return Outcome(not problems, _report(run, problems), f"{run.outcome.elapsed:.1f} s")
 
 
+def pv_fio(accel: str) -> Outcome:
+    """ext4 + fio verify=crc32c (O_DIRECT, 4 KiB random and 1 MiB
+    sequential) on xvda over PVX's virtio-blk, then a second boot that
+    re-verifies the files (fio.py); 16 MiB per job keeps it short, `pvx
+    fio` runs the full size."""
+    try:
+        r = fio.run_mode("pv", 16, accel)
+    except boot.SetupError as e:
+        return Outcome(False, f"setup failed: {e}", "")
+    problems = [p for ph in r["phases"].values() for p in ph["problems"]]
+    if "verify" not in r["phases"]:
+        problems.append("no verify boot (the write boot failed)")
+    logs = ", ".join(ph["log"] for ph in r["phases"].values())
+    secs = sum(ph["elapsed"] for ph in r["phases"].values())
+    return Outcome(r["ok"] and not problems,
+                   "\n  ".join([f"logs {logs}"] + problems), f"{secs:.1f} s")
+
+
 TESTS = {
     "pv-checklist": lambda accel: checklist("pv", accel),
     "native-checklist": lambda accel: checklist("native", accel),
     "pv-guest-crash": pv_guest_crash,
     "pv-block": pv_block,
     "pv-block-virtio": lambda accel: pv_block(accel, virtio=True),
+    "pv-fio-ext4": pv_fio,
 }
