@@ -14,8 +14,8 @@
  * request is copied out before it is looked at (no re-reading a field
  * the guest can change), and a producer index more than a ring ahead is
  * refused without reading beyond the ring. Each request is checked whole
- * before any grant is taken: operation, segment count and bounds, the
- * sectors inside the VBD, write access. Then each segment's grant is
+ * before any grant is taken (io/blkif_check.c): operation, segment count
+ * and bounds, the sectors inside the VBD, write access. Then each segment's grant is
  * acquired (the guest frame is written for a read: the grant must allow
  * it), and the device moves the data straight to or from the guest frames
  * (no bounce copy). A failure at any point gives BLKIF_RSP_ERROR or
@@ -37,14 +37,11 @@
 #include <grant/gnttab_domain.h>
 #include <grant/grant_table.h>
 #include <io/blkback.h>
+#include <io/blkif_check.h>
 #include <io/xenstore.h>
 #include <io/xenstore_domain.h>
 #include <mm/frame_table.h>
 
-#define xen_mb()  __atomic_thread_fence(__ATOMIC_SEQ_CST)
-#define xen_rmb() __atomic_thread_fence(__ATOMIC_ACQUIRE)
-#define xen_wmb() __atomic_thread_fence(__ATOMIC_RELEASE)
-#include <xen/io/blkif.h>
 #include <xen/io/xenbus.h>
 
 #define VDEV		  51712 /* xvda: 202 << 8 */
@@ -129,45 +126,6 @@ static void request_done(struct blkdev_req *breq)
 
 /* ---- requests ---- */
 
-static int check_segments(const blkif_request_t *req, uint64_t *sectors)
-{
-	unsigned int i;
-
-	*sectors = 0;
-	for (i = 0; i < req->nr_segments; i++) {
-		const struct blkif_request_segment *g = &req->seg[i];
-
-		if (g->first_sect > g->last_sect ||
-		    g->last_sect >= PAGE_SIZE / SECTOR)
-			return -XEN_EINVAL;
-		*sectors += g->last_sect - g->first_sect + 1u;
-	}
-	return 0;
-}
-
-/* Everything about a request that can be checked without taking
- * anything: BLKIF_RSP_OKAY, or the response to give. */
-static int16_t check_request(const struct blkback *bb,
-			     const blkif_request_t *req)
-{
-	uint64_t sectors;
-	int rw = req->operation == BLKIF_OP_READ ||
-		 req->operation == BLKIF_OP_WRITE;
-
-	if (!rw && req->operation != BLKIF_OP_FLUSH_DISKCACHE &&
-	    req->operation != BLKIF_OP_WRITE_BARRIER)
-		return BLKIF_RSP_EOPNOTSUPP;
-	if (req->nr_segments > BLKIF_MAX_SEGMENTS_PER_REQUEST ||
-	    (rw && req->nr_segments == 0) || check_segments(req, &sectors))
-		return BLKIF_RSP_ERROR;
-	if (sectors && (req->sector_number > bb->nr_sectors ||
-			sectors > bb->nr_sectors - req->sector_number))
-		return BLKIF_RSP_ERROR; /* outside the VBD's extent */
-	if (req->operation != BLKIF_OP_READ && bb->read_only && sectors)
-		return BLKIF_RSP_ERROR;
-	return BLKIF_RSP_OKAY;
-}
-
 static int take_grants(struct blkback *bb, struct slot *s,
 		       const blkif_request_t *req)
 {
@@ -217,7 +175,7 @@ static int submit(struct blkback *bb, struct slot *s)
 static void start_request(struct blkback *bb, struct slot *s,
 			  const blkif_request_t *req)
 {
-	int16_t bad = check_request(bb, req);
+	int16_t bad = blkif_check_request(req, bb->nr_sectors, bb->read_only);
 
 	*s = (struct slot){
 		.in_use = 1, .id = req->id, .op = req->operation, .bb = bb
