@@ -238,6 +238,7 @@ static void serve(struct blkback *bb)
 			       "more than a ring ahead of %u: ring ignored\n",
 			       bb->d->domid, rp, bb->ring.req_cons);
 			bb->broken = 1;
+			bb->d->counters.blk_errors++;
 			return;
 		}
 		while (bb->ring.req_cons != rp) {

@@ -62,7 +62,7 @@ struct pvx_counters {
 	uint64_t priv_op_emulations;  /* #GP emulated (MSR, CR, I/O, cli) */
 	uint64_t cpuid_emulations;
 	uint64_t blk_requests; /* block requests from the frontend */
-	uint64_t blk_errors;   /* ... answered with an error */
+	uint64_t blk_errors;   /* ... answered with an error, + rings broken */
 	uint64_t mmu_update_batches[PVX_HIST_BUCKETS]; /* calls by entries */
 	uint64_t multicall_batches[PVX_HIST_BUCKETS];  /* calls by entries */
 };
