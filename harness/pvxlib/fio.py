@@ -20,11 +20,12 @@ from __future__ import annotations
 
 import json
 import re
+import signal
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import boot, qemu
+from . import boot, images, qemu
 
 JOBS = ("rand4k", "seq1m")
 
@@ -147,6 +148,10 @@ def ratios(native: dict, pv: dict) -> dict[str, float]:
     return out
 
 
+def _raise_on_sigterm(signum, frame):
+    raise qemu.Interrupted(signal.Signals(signum).name)
+
+
 def cmd_fio(args) -> int:
     """`pvx fio`: runs the modes, writes the JSON atomically, prints the
     verdicts and PV/native ratios; exit 0 only if every mode passed."""
@@ -164,6 +169,7 @@ def cmd_fio(args) -> int:
     out = Path(args.out) if args.out else \
         paths.REPO / "results" / f"fio-{time.strftime('%Y%m%d-%H%M%S')}.json"
     results = {}
+    old = signal.signal(signal.SIGTERM, _raise_on_sigterm)
     try:
         for m in modes:
             print(f"pvx fio: {m}, {args.size} MiB per job, {accel} ({why})", file=sys.stderr)
@@ -172,9 +178,17 @@ def cmd_fio(args) -> int:
                 state = "ok" if ph["ok"] else "FAILED: " + "; ".join(ph["problems"])
                 print(f"  {m} {name}: {state} ({ph['elapsed']:.0f} s, log {ph['log']})",
                       file=sys.stderr)
-    except boot.SetupError as e:
+    except (boot.SetupError, images.ImageError) as e:
         print(f"pvx fio: {e}", file=sys.stderr)
         return exitcodes.USAGE
+    except (qemu.Interrupted, KeyboardInterrupt) as e:
+        # QEMU is already gone and the disk image with it; nothing is
+        # written, so no half result is left behind.
+        print(f"pvx fio: interrupted ({e or 'SIGINT'}); QEMU stopped, no result written",
+              file=sys.stderr)
+        return exitcodes.INTERRUPTED
+    finally:
+        signal.signal(signal.SIGTERM, old)
     doc = {"accel": accel, "size_mib": args.size, "modes": results}
     if "native" in results and "pv" in results and all(r["ok"] for r in results.values()):
         doc["pv_over_native"] = ratios(results["native"], results["pv"])
