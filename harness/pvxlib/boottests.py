@@ -126,8 +126,7 @@ def run_test(t: BootTest, accel: str) -> tuple[bool, str, float]:
         if t.disk_kib:
             disk = Path(tmp) / "disk.img"
             disk.write_bytes(bytes(range(256)) * (t.disk_kib * 4))
-            extra = ["-drive", f"file={disk},format=raw,if=none,id=d0,cache=unsafe",
-                     "-device", "virtio-blk-pci,drive=d0"]
+            extra = qemu.virtio_disk(disk, cache="unsafe")
         cfg = qemu.QemuConfig(accel=accel, mem_mib=t.mem_mib, extra=extra)
         out = boot.run_boot(boot.hv_entry(t.hv_args, mods), cfg, t.timeout,
                             boot.default_log(f"test-{t.name}"))

@@ -59,11 +59,6 @@ class Phase:
     log: str = ""
 
 
-def disk_args(image: Path, cache: str = "writeback") -> list[str]:
-    return ["-drive", f"file={image},format=raw,if=none,id=vd0,cache={cache}",
-            "-device", "virtio-blk-pci,drive=vd0"]
-
-
 def guest_script(mode: str, phase: str, size_mib: int) -> str:
     dev = "/dev/xvda" if mode == "pv" else "/dev/vda"
     mods = ("xen-blkfront" if mode == "pv" else "virtio_pci virtio_blk") + " crc32c_generic ext4"
@@ -91,6 +86,19 @@ def parse_fio(output: list[str]) -> dict[str, dict]:
     return jobs
 
 
+def pvx_block_problems(lines: list[str], virtio: bool = True) -> list[str]:
+    """What PVX's console says against a PV block run: the disk was not
+    driven by PVX's virtio-blk driver (virtio=True), or the domain's
+    counters show block request errors (or are missing)."""
+    problems = []
+    if virtio and not any(re.search(r"virtio-blk vda: .*INTx", l) for l in lines):
+        problems.append("PVX did not drive the disk through its virtio-blk driver")
+    counters = [l for l in lines if "counters-json" in l]
+    if not counters or '"blk_errors":0' not in counters[0]:
+        problems.append("PVX counted block request errors")
+    return problems
+
+
 def run_phase(mode: str, phase: str, image: Path, size_mib: int, accel: str,
               kernel: str = "stock", timeout: float = 1800.0) -> Phase:
     mods = (["xen-blkfront"] if mode == "pv" else ["virtio_pci", "virtio_blk"]) \
@@ -98,7 +106,7 @@ def run_phase(mode: str, phase: str, image: Path, size_mib: int, accel: str,
     setup = boot.prepare_guest(mode, kernel, guest_script(mode, phase, size_mib),
                                kmods=mods, host_tools=["mkfs.ext4", "fio"],
                                domain_args=["vbd=0:0:0:w"] if mode == "pv" else None)
-    cfg = qemu.QemuConfig(accel=accel, mem_mib=setup.qemu_mem_mib, extra=disk_args(image))
+    cfg = qemu.QemuConfig(accel=accel, mem_mib=setup.qemu_mem_mib, extra=qemu.virtio_disk(image))
     run = boot.run_guest(setup, cfg, timeout, boot.default_log(f"fio-{mode}-{phase}"))
     problems = []
     if run.verdict.code != 0:
@@ -114,12 +122,7 @@ def run_phase(mode: str, phase: str, image: Path, size_mib: int, accel: str,
         elif jobs[name]["error"]:
             problems.append(f"{phase} boot: fio job {name} error {jobs[name]['error']}")
     if mode == "pv":
-        text = "\n".join(run.outcome.lines)
-        if not re.search(r"virtio-blk vda: .*INTx", text):
-            problems.append("PVX did not drive the disk through its virtio-blk driver")
-        counters = [l for l in run.outcome.lines if "counters-json" in l]
-        if not counters or '"blk_errors":0' not in counters[0]:
-            problems.append(f"{phase} boot: PVX counted block request errors")
+        problems += [f"{phase} boot: {p}" for p in pvx_block_problems(run.outcome.lines)]
     return Phase(not problems, problems, jobs, run.outcome.elapsed, str(run.outcome.log))
 
 
@@ -148,10 +151,6 @@ def ratios(native: dict, pv: dict) -> dict[str, float]:
     return out
 
 
-def _raise_on_sigterm(signum, frame):
-    raise qemu.Interrupted(signal.Signals(signum).name)
-
-
 def cmd_fio(args) -> int:
     """`pvx fio`: runs the modes, writes the JSON atomically, prints the
     verdicts and PV/native ratios; exit 0 only if every mode passed."""
@@ -169,7 +168,7 @@ def cmd_fio(args) -> int:
     out = Path(args.out) if args.out else \
         paths.REPO / "results" / f"fio-{time.strftime('%Y%m%d-%H%M%S')}.json"
     results = {}
-    old = signal.signal(signal.SIGTERM, _raise_on_sigterm)
+    old = signal.signal(signal.SIGTERM, qemu.raise_on_sigterm)
     try:
         for m in modes:
             print(f"pvx fio: {m}, {args.size} MiB per job, {accel} ({why})", file=sys.stderr)

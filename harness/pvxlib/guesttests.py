@@ -188,10 +188,6 @@ def disk_image(path: Path) -> str:
     return hashlib.md5(data[VBD_START * 512:(VBD_START + VBD_SECTORS) * 512]).hexdigest()
 
 
-def output_hv(run) -> str:
-    return "\n".join(run.outcome.lines)
-
-
 def pv_block(accel: str, virtio: bool = False) -> Outcome:
     """virtio=False: the disk is a boot module (PVX's RAM disk);
     virtio=True: QEMU's virtio-blk-pci, driven by PVX's virtio driver.
@@ -202,8 +198,7 @@ def pv_block(accel: str, virtio: bool = False) -> Outcome:
         disk = Path(tmp) / "disk.img"
         md5 = disk_image(disk)
         modules = [] if virtio else [images.Module(disk, ["role=disk"])]
-        extra = (["-drive", f"file={disk},format=raw,if=none,id=vd0,cache=unsafe",
-                  "-device", "virtio-blk-pci,drive=vd0"] if virtio else [])
+        extra = qemu.virtio_disk(disk, cache="unsafe") if virtio else []
         try:
             setup = boot.prepare_guest(
                 "pv", "stock", BLOCK, kmods=["xen-blkfront"],
@@ -230,11 +225,7 @@ def pv_block(accel: str, virtio: bool = False) -> Outcome:
         if got != have:
             problems.append(f"the host image does not hold the guest's write "
                             f"(guest md5 {got}, image md5 {have})")
-        if not re.search(r"virtio-blk vda: .*INTx", output_hv(run)):
-            problems.append("PVX did not drive the disk through virtio-blk")
-    counters = [l for l in run.outcome.lines if "counters-json" in l]
-    if not counters or '"blk_errors":0' not in counters[0]:
-        problems.append("PVX counted block request errors")
+    problems += fio.pvx_block_problems(run.outcome.lines, virtio)
     if run.verdict.code != 0:
         problems.insert(0, f"exit {run.verdict.code}: {run.verdict.message}")
     return Outcome(not problems, _report(run, problems), f"{run.outcome.elapsed:.1f} s")

@@ -252,10 +252,6 @@ def repo_relative(p: Path) -> str:
         return str(p)
 
 
-def _raise_on_sigterm(signum, frame):
-    raise qemu.Interrupted(signal.Signals(signum).name)
-
-
 def summary(meta: dict[str, Any]) -> list[str]:
     lines = []
     for name, c in meta["configs"].items():
@@ -300,7 +296,7 @@ def cmd_run(args) -> int:
     runner = Runner(plan, rundir, meta, files, accel, args.verbose)
     runner.save()
     say(f"results in {rundir.path}; {accel} ({why}); guest command: {command}")
-    old = signal.signal(signal.SIGTERM, _raise_on_sigterm)
+    old = signal.signal(signal.SIGTERM, qemu.raise_on_sigterm)
     code = 0
     try:
         runner.run()

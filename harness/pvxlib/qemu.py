@@ -54,6 +54,18 @@ class Interrupted(Exception):
     """SIGTERM or SIGINT arrived while QEMU ran."""
 
 
+def raise_on_sigterm(signum, frame):
+    """A SIGTERM handler for long runs: turns it into Interrupted, so the
+    run's cleanup (QEMU's process group, temporary files) happens."""
+    raise Interrupted(signal.Signals(signum).name)
+
+
+def virtio_disk(image: Path, cache: str = "writeback", ident: str = "vd0") -> list[str]:
+    """QEMU arguments for a raw image as a virtio-blk-pci disk."""
+    return ["-drive", f"file={image},format=raw,if=none,id={ident},cache={cache}",
+            "-device", f"virtio-blk-pci,drive={ident}"]
+
+
 @dataclass
 class RunResult:
     returncode: int | None     # None: killed on timeout

@@ -11,22 +11,7 @@
 #include <io/xenstore.h>
 #include <io/xenstore/store.h>
 #include "test.h"
-
-static long live_allocs;
-
-static void *t_alloc(size_t n)
-{
-	live_allocs++;
-	return malloc(n);
-}
-
-static void t_free(void *p)
-{
-	live_allocs--;
-	free(p);
-}
-
-static const struct xs_alloc_ops ops = { t_alloc, t_free };
+#include "xs_alloc.h"
 
 static struct xs_store *st;
 static struct xs_conn *g1, *g2, *d0;

@@ -1,8 +1,8 @@
 /*
  * Shared fixture of the xenstore store-level tests (test_xenstore_store.c,
- * test_xenstore_tx.c): an allocator with failure injection and leak
- * accounting, a store with two guest connections, views, and the tree
- * invariant check every test ends with. Test-only; each test binary
+ * test_xenstore_tx.c): the allocator of xs_alloc.h, a store with two
+ * guest connections, views, and the tree invariant check every test ends
+ * with. Test-only; each test binary
  * includes it once.
  */
 #ifndef HV_TESTS_UNIT_XENSTORE_FIXTURE_H
@@ -17,28 +17,7 @@
 #include <io/xenstore/store.h>
 #include <io/xenstore/transaction.h>
 #include "test.h"
-
-/* ---- allocator with failure injection ---- */
-
-static long live_allocs, fail_in = -1;
-
-static void *t_alloc(size_t n)
-{
-	if (fail_in == 0)
-		return NULL;
-	if (fail_in > 0)
-		fail_in--;
-	live_allocs++;
-	return malloc(n);
-}
-
-static void t_free(void *p)
-{
-	live_allocs--;
-	free(p);
-}
-
-static const struct xs_alloc_ops ops = { t_alloc, t_free };
+#include "xs_alloc.h"
 
 /* ---- helpers ---- */
 
