@@ -85,13 +85,9 @@ def run_boot(entry: images.BootEntry, cfg: qemu.QemuConfig, timeout: float,
         cons.close()
     if res.returncode is None:
         status = exitcodes.RunStatus(exitcodes.TIMEOUT, "timeout", False)
-    elif res.returncode == 1 and not any(l.startswith("(PVX)") for l in cons.lines):
-        # QEMU's own startup errors (a bad -drive, say) also exit 1, the
-        # same as the hypervisor's status 0; a run in which PVX never
-        # printed cannot have been a clean hypervisor exit.
-        status = exitcodes.RunStatus(exitcodes.QEMU_FAILED, "qemu_failed", False)
     else:
-        status = exitcodes.from_qemu(res.returncode)
+        status = exitcodes.from_qemu(
+            res.returncode, hv_ran=any(l.startswith("(PVX)") for l in cons.lines))
     return BootOutcome(status, cons.lines, res.elapsed, log, cons.times)
 
 

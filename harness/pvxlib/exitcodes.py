@@ -37,9 +37,15 @@ class RunStatus:
     from_hv: bool    # reported by the hypervisor through isa-debug-exit
 
 
-def from_qemu(returncode: int, codes: dict[int, str] | None = None) -> RunStatus:
-    """Maps QEMU's exit status to the run's status."""
+def from_qemu(returncode: int, codes: dict[int, str] | None = None,
+              hv_ran: bool = True) -> RunStatus:
+    """Maps QEMU's exit status to the run's status. hv_ran: the hypervisor
+    printed something. QEMU's own startup errors (a bad -drive, say) exit
+    1 too, the same as the hypervisor's status 0; a run in which PVX never
+    printed cannot have been a clean hypervisor exit."""
     codes = read_hv_codes() if codes is None else codes
+    if returncode == 1 and not hv_ran:
+        return RunStatus(QEMU_FAILED, "qemu_failed", False)
     if returncode > 0 and returncode & 1:
         v = returncode >> 1
         return RunStatus(v, codes.get(v, f"unknown_{v}"), True)

@@ -32,6 +32,12 @@ class ExitCodesTest(unittest.TestCase):
         self.assertEqual(exitcodes.from_qemu(-9, codes).code, exitcodes.NO_STATUS)
         self.assertEqual(exitcodes.describe(exitcodes.TIMEOUT, codes), "timeout")
 
+    def test_qemu_startup_error_is_not_status_0(self):
+        codes = {0: "ok"}
+        self.assertEqual(exitcodes.from_qemu(1, codes, hv_ran=False).code,
+                         exitcodes.QEMU_FAILED)
+        self.assertEqual(exitcodes.from_qemu(5, codes, hv_ran=False).code, 2)
+
 
 if __name__ == "__main__":
     unittest.main()
