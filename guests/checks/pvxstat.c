@@ -26,6 +26,12 @@ static const char *const scalar_names[] = {
 	"cpuid_emulations", "blk_requests", "blk_errors",
 };
 
+/* The network backend's, after the histograms (struct pvx_counters). */
+static const char *const net_names[] = {
+	"net_tx_packets", "net_tx_bytes", "net_tx_errors", "net_tx_dropped",
+	"net_rx_packets", "net_rx_bytes", "net_rx_dropped", "net_vfr_dropped",
+};
+
 static long pvx_op(int fd, unsigned long cmd, void *arg)
 {
 	privcmd_hypercall_t h = { __HYPERVISOR_pvx_op,
@@ -59,6 +65,8 @@ static void print_json(const struct pvx_counters *c)
 	printf("{\"pvx_counters\":%u,", c->version);
 	for (unsigned i = 0; i < sizeof(scalar_names) / sizeof(scalar_names[0]); i++)
 		printf("\"%s\":%llu,", scalar_names[i], (unsigned long long)scalars[i]);
+	for (unsigned i = 0; i < sizeof(net_names) / sizeof(net_names[0]); i++)
+		printf("\"%s\":%llu,", net_names[i], (unsigned long long)(&c->net_tx_packets)[i]);
 	print_array("hypercalls", c->hypercalls, PVX_NR_HYPERCALLS, 1);
 	putchar(',');
 	print_array("traps", c->traps, 32, 1);

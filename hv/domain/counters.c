@@ -86,6 +86,14 @@ static void print_json(const struct domain *d)
 		{ "cpuid_emulations", c->cpuid_emulations },
 		{ "blk_requests", c->blk_requests },
 		{ "blk_errors", c->blk_errors },
+		{ "net_tx_packets", c->net_tx_packets },
+		{ "net_tx_bytes", c->net_tx_bytes },
+		{ "net_tx_errors", c->net_tx_errors },
+		{ "net_tx_dropped", c->net_tx_dropped },
+		{ "net_rx_packets", c->net_rx_packets },
+		{ "net_rx_bytes", c->net_rx_bytes },
+		{ "net_rx_dropped", c->net_rx_dropped },
+		{ "net_vfr_dropped", c->net_vfr_dropped },
 	};
 	unsigned int i;
 

@@ -38,8 +38,7 @@
 #include <grant/grant_table.h>
 #include <io/blkback.h>
 #include <io/blkif_check.h>
-#include <io/xenstore.h>
-#include <io/xenstore_domain.h>
+#include <io/xenbus_backend.h>
 #include <mm/frame_table.h>
 
 #include <xen/io/xenbus.h>
@@ -64,7 +63,7 @@ struct blkback {
 	struct blkdev *dev;
 	uint64_t start, nr_sectors; /* the VBD's extent */
 	int read_only;
-	char fe[64], be[64]; /* xenstore directories */
+	struct xb_dev xb; /* xenstore directories */
 	int connected, broken;
 	blkif_back_ring_t ring;
 	grant_handle_t ring_handle;
@@ -73,11 +72,6 @@ struct blkback {
 };
 
 static struct blkback the_blkback; /* one VBD, one domain (for now) */
-
-static struct xs_store *st(void)
-{
-	return xenstore();
-}
 
 /* ---- responses and completions ---- */
 
@@ -264,32 +258,13 @@ static void notified(struct domain *d, unsigned int port)
 	serve(&the_blkback);
 }
 
-static int read_uint(struct blkback *bb, const char *node, uint64_t *v)
-{
-	char path[96], val[24];
-
-	snprintf(path, sizeof(path), "%s/%s", bb->fe, node);
-	if (xs_backend_read(st(), path, val, sizeof(val)) < 0)
-		return -XEN_ENOENT;
-	return parse_uint(val, v) ? -XEN_EINVAL : 0;
-}
-
-static void set_state(struct blkback *bb, enum xenbus_state state)
-{
-	char path[96], val[4];
-
-	snprintf(path, sizeof(path), "%s/state", bb->be);
-	snprintf(val, sizeof(val), "%d", state);
-	xs_backend_write(st(), path, val);
-}
-
 static int connect(struct blkback *bb)
 {
 	struct grant_table *t = domain_grant_table(bb->d);
 	uint64_t ref, port, mfn;
 
-	if (read_uint(bb, "ring-ref", &ref) ||
-	    read_uint(bb, "event-channel", &port))
+	if (xb_read_uint(&bb->xb, "ring-ref", &ref) ||
+	    xb_read_uint(&bb->xb, "event-channel", &port))
 		return -XEN_EINVAL;
 	if (gnttab_acquire(t, (grant_ref_t)ref, GNTTAB_WRITE, &mfn,
 			   &bb->ring_handle) != GNTST_okay)
@@ -302,7 +277,7 @@ static int connect(struct blkback *bb)
 	BACK_RING_INIT(&bb->ring, (blkif_sring_t *)mfn_to_virt(mfn), PAGE_SIZE);
 	bb->connected = 1;
 	bb->broken = 0;
-	set_state(bb, XenbusStateConnected);
+	xb_set_state(&bb->xb, XenbusStateConnected);
 	pr_info("d%u: blkback: xvda connected (ring ref %lu, port %lu)\n",
 		bb->d->domid, ref, port);
 	return 0;
@@ -316,7 +291,7 @@ static void disconnect(struct blkback *bb)
 		bb->connected = 0;
 		gnttab_release(domain_grant_table(bb->d), bb->ring_handle);
 	}
-	set_state(bb, XenbusStateClosed);
+	xb_set_state(&bb->xb, XenbusStateClosed);
 }
 
 /* Called after every guest write under the frontend's directory. */
@@ -326,14 +301,14 @@ static void frontend_changed(void *arg, uint16_t domid, const char *path)
 	uint64_t state;
 
 	(void)path;
-	if (domid != bb->d->domid || read_uint(bb, "state", &state))
+	if (domid != bb->d->domid || xb_read_uint(&bb->xb, "state", &state))
 		return;
 	if (state == XenbusStateInitialised && !bb->connected) {
 		if (connect(bb)) {
 			printk("(PVX) d%u: blkback: frontend's "
 			       "ring-ref/event-channel unusable\n",
 			       bb->d->domid);
-			set_state(bb, XenbusStateClosing);
+			xb_set_state(&bb->xb, XenbusStateClosing);
 		}
 	} else if (state == XenbusStateClosing || state == XenbusStateClosed) {
 		disconnect(bb);
@@ -342,58 +317,17 @@ static void frontend_changed(void *arg, uint16_t domid, const char *path)
 
 /* ---- set-up ---- */
 
-static int write_node(const char *dir, const char *node, const char *fmt,
-		      uint64_t v)
+static int write_nodes(struct blkback *bb)
 {
-	char path[96], val[24];
+	const struct xb_dev *x = &bb->xb;
 
-	snprintf(path, sizeof(path), "%s/%s", dir, node);
-	snprintf(val, sizeof(val), fmt, v);
-	return xs_backend_write(st(), path, val);
-}
-
-/* Nodes take their directory's permissions when they are created, so
- * each directory gets its permissions before anything is written in it. */
-static int make_dir(const char *dir, const struct xs_perm *perms,
-		    unsigned int n)
-{
-	return xs_backend_mkdir(st(), dir) |
-	       xs_backend_set_perms(st(), dir, perms, n);
-}
-
-static int write_frontend(struct blkback *bb)
-{
-	/* The frontend's directory is the guest's: it writes its ring there. */
-	const struct xs_perm owner[] = { { bb->d->domid, XS_PERM_NONE } };
-	int rc = make_dir(bb->fe, owner, 1) |
-		 write_node(bb->fe, "virtual-device", "%lu", VDEV) |
-		 write_node(bb->fe, "backend-id", "%lu", 0) |
-		 write_node(bb->fe, "state", "%lu", XenbusStateInitialising);
-	char path[96];
-
-	snprintf(path, sizeof(path), "%s/backend", bb->fe);
-	rc |= xs_backend_write(st(), path, bb->be);
-	snprintf(path, sizeof(path), "%s/device-type", bb->fe);
-	return rc | xs_backend_write(st(), path, "disk");
-}
-
-static int write_backend(struct blkback *bb)
-{
-	/* Ours; the guest may read it (and watch its state). */
-	const struct xs_perm perms[] = { { 0, XS_PERM_NONE },
-					 { bb->d->domid, XS_PERM_READ } };
-	int rc = make_dir(bb->be, perms, 2) |
-		 write_node(bb->be, "sectors", "%lu", bb->nr_sectors) |
-		 write_node(bb->be, "info", "%lu",
-			    bb->read_only ? VDISK_READONLY : 0) |
-		 write_node(bb->be, "sector-size", "%lu", SECTOR) |
-		 write_node(bb->be, "feature-flush-cache", "%lu", 1) |
-		 write_node(bb->be, "frontend-id", "%lu", bb->d->domid) |
-		 write_node(bb->be, "state", "%lu", XenbusStateInitWait);
-	char path[96];
-
-	snprintf(path, sizeof(path), "%s/frontend", bb->be);
-	return rc | xs_backend_write(st(), path, bb->fe);
+	return xb_write_uint(x, x->fe, "virtual-device", VDEV) |
+	       xb_write(x, x->fe, "device-type", "disk") |
+	       xb_write_uint(x, x->be, "sectors", bb->nr_sectors) |
+	       xb_write_uint(x, x->be, "info",
+			     bb->read_only ? VDISK_READONLY : 0) |
+	       xb_write_uint(x, x->be, "sector-size", SECTOR) |
+	       xb_write_uint(x, x->be, "feature-flush-cache", 1);
 }
 
 static int resolve_extent(struct blkback *bb, const struct vbd_config *vbd)
@@ -429,12 +363,8 @@ int blkback_setup(struct domain *d, const struct vbd_config *vbd)
 	rc = resolve_extent(bb, vbd);
 	if (rc)
 		return rc;
-	snprintf(bb->fe, sizeof(bb->fe), "/local/domain/%u/device/vbd/%u",
-		 d->domid, VDEV);
-	snprintf(bb->be, sizeof(bb->be), "/local/domain/0/backend/vbd/%u/%u",
-		 d->domid, VDEV);
-	if (write_backend(bb) || write_frontend(bb) ||
-	    xs_backend_hook(st(), bb->fe, frontend_changed, bb)) {
+	if (xb_create(&bb->xb, d->domid, "vbd", VDEV) || write_nodes(bb) ||
+	    xb_hook(&bb->xb, frontend_changed, bb)) {
 		printk("(PVX) error: vbd: xenstore nodes could not be "
 		       "written\n");
 		return -XEN_ENOMEM;

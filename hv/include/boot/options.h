@@ -23,6 +23,7 @@ struct hv_options {
 	int selftest;		/* run boot-time self-tests */
 	unsigned int crashtest; /* enum crashtest: deliberate fault (tests) */
 	unsigned int wpt;	/* enum wpt_mode */
+	char vfr[512];		/* VFR rules (io/vfr.h), parsed by netback */
 };
 
 extern struct hv_options hv_opts;

@@ -5,8 +5,8 @@
  *   module2 /boot/vmlinux   dom=1 mem=512M cmdline="console=hvc0 ..."
  *   module2 /boot/rootfs.gz dom=1 role=ramdisk
  *
- * role defaults to kernel; mem (default 256M), cmdline and vbd belong on
- * the kernel module. Every domain needs exactly one kernel and at most one
+ * role defaults to kernel; mem (default 256M), cmdline, vbd and vif belong
+ * on the kernel module. Every domain needs exactly one kernel and at most one
  * ramdisk. A module with role=disk (and no dom=) is a disk of the machine
  * that VBDs refer to:
  *
@@ -41,6 +41,15 @@ struct vbd_config {
 	int writable;
 };
 
+/*
+ * A virtual network interface (SOSP'03 3.3.5), given to a domain as
+ * eth0 and connected to the VFR:
+ *   vif=MAC   the interface's MAC address, e.g. 52:54:00:12:34:56
+ */
+struct vif_config {
+	uint8_t mac[6];
+};
+
 struct domain_config {
 	uint16_t domid;
 	uint64_t mem_bytes;
@@ -49,6 +58,8 @@ struct domain_config {
 	int ramdisk_mod;
 	int has_vbd;
 	struct vbd_config vbd;
+	int has_vif;
+	struct vif_config vif;
 };
 
 #define MAX_BOOT_DISKS 4
@@ -64,6 +75,10 @@ typedef void (*config_warn_fn)(void *ctx, unsigned int mod, const char *name);
 
 /* Parses a vbd= value; 0 or -1 with a reason in err. */
 int vbd_parse(const char *spec, struct vbd_config *out, char *err,
+	      size_t errlen);
+
+/* Parses a vif= value; 0 or -1 with a reason in err. */
+int vif_parse(const char *spec, struct vif_config *out, char *err,
 	      size_t errlen);
 
 /* Returns 0, or -1 with err naming the module and the problem. */

@@ -72,6 +72,7 @@ enum domain_state { DOM_RUNNING, DOM_SHUTDOWN, DOM_CRASHED };
 
 struct xs_conn;
 struct blkback;
+struct vif;
 
 struct evtchn {
 	uint8_t state; /* EVTCHNSTAT_* (<xen/event_channel.h>) */
@@ -97,6 +98,7 @@ struct domain {
 	unsigned int store_port;    /* xenstore ring's event channel */
 	struct xs_conn *store_conn; /* its connection (io/xenstore/) */
 	struct blkback *blkback;    /* its VBD's backend, if any */
+	struct vif *vif;	    /* its network interface, if any */
 	struct xencons_interface *console_ring;
 	int console_at_line_start;
 

@@ -109,6 +109,37 @@ static void test_disk_and_vbd_errors(void)
 	CHECK(strstr(err, "belong on the kernel") != NULL);
 }
 
+static void test_vif(void)
+{
+	CHECK_EQ(parse(1, "dom=1 vif=52:54:00:aB:cd:EF"), 0);
+	CHECK_EQ(doms.dom[0].has_vif, 1);
+	CHECK_EQ(doms.dom[0].vif.mac[0], 0x52);
+	CHECK_EQ(doms.dom[0].vif.mac[3], 0xab);
+	CHECK_EQ(doms.dom[0].vif.mac[5], 0xef);
+	CHECK_EQ(parse(1, "dom=1"), 0);
+	CHECK_EQ(doms.dom[0].has_vif, 0);
+}
+
+static void test_vif_errors(void)
+{
+	static const char *const bad[] = {
+		"dom=1 vif=52:54:00:12:34",    "dom=1 vif=52:54:00:12:34:56:",
+		"dom=1 vif=52-54-00-12-34-56", "dom=1 vif=5:54:00:12:34:56",
+		"dom=1 vif=52:54:00:12:34:5g", "dom=1 vif=ff:ff:ff:ff:ff:ff",
+	};
+	unsigned int i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		CHECK_EQ(parse(1, bad[i]), -1);
+		CHECK(strstr(err, "expected a unicast MAC address") != NULL);
+	}
+	CHECK_EQ(parse(1, "dom=1 vif="), -1);
+	CHECK(strstr(err, "vif: missing value") != NULL);
+	CHECK_EQ(parse(2, "dom=1", "dom=1 role=ramdisk vif=52:54:00:12:34:56"),
+		 -1);
+	CHECK(strstr(err, "vif= belong on the kernel") != NULL);
+}
+
 int main(void)
 {
 	RUN(test_kernel_and_ramdisk);
@@ -116,5 +147,7 @@ int main(void)
 	RUN(test_errors);
 	RUN(test_disks_and_vbd);
 	RUN(test_disk_and_vbd_errors);
+	RUN(test_vif);
+	RUN(test_vif_errors);
 	return TEST_DONE();
 }

@@ -1,0 +1,314 @@
+/*
+ * virtio-net (virtio 1.0, 5.1) over legacy virtio-pci: the NICs PVX owns
+ * and multiplexes between domains through the network backend and the
+ * VFR (SOSP'03 3.3.5, Figure 1).
+ *
+ * Queues: 0 receive, 1 transmit (no control queue: PVX never changes
+ * the device's filters; QEMU's device starts promiscuous, which the
+ * VFR's delivery to several VIF MACs needs). Every packet is a chain of
+ * two descriptors over one netbuf (drivers/netdev.h): the 10-byte
+ * struct virtio_net_hdr at the start of the buffer, then the frame at
+ * NETBUF_HEADROOM. A legacy device without VIRTIO_F_ANY_LAYOUT expects
+ * the header in a descriptor of its own (5.1.6.6), which this is.
+ *
+ * Receive: the queue is kept full of buffers of NETBUF_MAX_FRAME bytes;
+ * each used buffer goes to the backend (netdev->receive), which frees it
+ * when it has copied the frame to a guest, and the queue is topped up
+ * from the pool after every drain and on netdev->refill. Only
+ * VIRTIO_NET_F_CSUM is negotiated on top of the MAC: no receive offloads
+ * (no GUEST_CSUM/GUEST_TSO), so the device delivers whole frames with
+ * their checksums filled, never larger than the link MTU allows.
+ *
+ * Transmit: xmit() adds the chain and notifies the device unless it
+ * asked not to be (VIRTQ_USED_F_NO_NOTIFY); completions free the buffer.
+ * A frame whose transport checksum the frontend left blank goes out with
+ * VIRTIO_NET_HDR_F_NEEDS_CSUM (the device fills it: 5.1.6.2) if the
+ * device offers VIRTIO_NET_F_CSUM, and is filled here otherwise. When
+ * the queue is full xmit() answers -XEN_EBUSY and the backend waits for
+ * tx_ready, called after a drain that freed descriptors.
+ *
+ * Interrupts: one INTx line (drivers/irq.c); the handler reads the ISR
+ * (lowering the line), then drains both queues. A device that breaks the
+ * ring protocol is reset and its buffers are returned to the pool.
+ */
+#include <stdint.h>
+#include <lib/compiler.h>
+#include <lib/errno.h>
+#include <lib/printk.h>
+#include <lib/string.h>
+#include <lib/vsnprintf.h>
+#include <drivers/irq.h>
+#include <drivers/netdev.h>
+#include <drivers/pci.h>
+#include <drivers/virtio_net.h>
+#include <drivers/virtio_pci.h>
+#include <io/netpkt.h>
+#include <mm/heap.h>
+
+#define VNET_MAX_NICS 2
+#define VNET_POOL     384 /* netbufs: rx queue + tx queue + VIF queues */
+#define RXQ	      0
+#define TXQ	      1
+
+/* Feature bits (5.1.3). */
+#define VIRTIO_NET_F_CSUM 0
+#define VIRTIO_NET_F_MAC  5
+#define VNET_FEATURES	  (1u << VIRTIO_NET_F_CSUM | 1u << VIRTIO_NET_F_MAC)
+
+#define VNET_CFG_MAC 0 /* u8[6] (5.1.4) */
+
+struct virtio_net_hdr {
+	uint8_t flags;
+	uint8_t gso_type;
+	uint16_t hdr_len;
+	uint16_t gso_size;
+	uint16_t csum_start;
+	uint16_t csum_offset;
+};
+_Static_assert(sizeof(struct virtio_net_hdr) == 10, "virtio 5.1.6 legacy");
+_Static_assert(sizeof(struct virtio_net_hdr) <= NETBUF_HEADROOM, "the header "
+								 "fits the "
+								 "headroom");
+
+#define VIRTIO_NET_HDR_F_NEEDS_CSUM 1
+#define VIRTIO_NET_HDR_GSO_NONE	    0
+
+struct vnet {
+	struct netdev dev;
+	struct virtio_pci vp;
+	struct virtqueue rxq, txq;
+	char name[8];
+	int csum; /* VIRTIO_NET_F_CSUM negotiated */
+	int gsi;
+	int broken, tx_waiting;
+	unsigned int rx_posted;
+};
+
+static struct vnet *nics[VNET_MAX_NICS];
+static unsigned int nr_nics;
+
+/* ---- receive ---- */
+
+static void vnet_refill(struct netdev *dev)
+{
+	struct vnet *vn = dev->priv;
+	int added = 0;
+
+	while (!vn->broken && virtqueue_nr_free(&vn->rxq) >= 2) {
+		struct netbuf *nb = netbuf_alloc();
+		struct virtq_buf buf[2];
+
+		if (!nb)
+			break;
+		buf[0] = (struct virtq_buf){ nb->maddr,
+					     sizeof(struct virtio_net_hdr), 1 };
+		buf[1] = (struct virtq_buf){ nb->maddr + NETBUF_HEADROOM,
+					     NETBUF_MAX_FRAME, 1 };
+		if (virtqueue_add(&vn->rxq, buf, 2, nb) < 0) {
+			netbuf_free(nb);
+			break;
+		}
+		vn->rx_posted++;
+		added = 1;
+	}
+	if (added && virtqueue_publish(&vn->rxq))
+		virtio_pci_notify(&vn->vp, RXQ);
+}
+
+/* ---- transmit ---- */
+
+static void fill_header(struct vnet *vn, struct netbuf *nb)
+{
+	struct virtio_net_hdr *h = (struct virtio_net_hdr *)nb->base;
+
+	*h = (struct virtio_net_hdr){ .gso_type = VIRTIO_NET_HDR_GSO_NONE };
+	if (!nb->csum_partial)
+		return;
+	if (vn->csum) {
+		h->flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+		h->csum_start = nb->csum_start;
+		h->csum_offset = nb->csum_offset;
+	} else {
+		netpkt_csum_fill(netbuf_data(nb), nb->len, nb->csum_start,
+				 nb->csum_offset);
+	}
+}
+
+static int vnet_xmit(struct netdev *dev, struct netbuf *nb)
+{
+	struct vnet *vn = dev->priv;
+	struct virtq_buf buf[2];
+
+	if (vn->broken)
+		return -XEN_EIO;
+	if (nb->len < ETH_HLEN || nb->len > dev->max_frame)
+		return -XEN_EINVAL;
+	if (virtqueue_nr_free(&vn->txq) < 2) {
+		vn->tx_waiting = 1;
+		return -XEN_EBUSY;
+	}
+	fill_header(vn, nb);
+	buf[0] =
+	    (struct virtq_buf){ nb->maddr, sizeof(struct virtio_net_hdr), 0 };
+	buf[1] = (struct virtq_buf){ nb->maddr + NETBUF_HEADROOM, nb->len, 0 };
+	if (virtqueue_add(&vn->txq, buf, 2, nb) < 0)
+		return -XEN_EBUSY;
+	dev->tx_packets++;
+	if (virtqueue_publish(&vn->txq))
+		virtio_pci_notify(&vn->vp, TXQ);
+	return 0;
+}
+
+/* ---- completions ---- */
+
+/* The device broke the ring protocol: reset it (no more DMA), then take
+ * back every buffer it held by tearing the queues down with it. */
+static void vnet_break(struct vnet *vn)
+{
+	pr_err("virtio-net %s: bad used ring entry: device reset, NIC "
+	       "disabled\n",
+	       vn->name);
+	vn->broken = 1;
+	virtio_pci_reset(&vn->vp);
+}
+
+static void drain_tx(struct vnet *vn)
+{
+	void *cookie;
+	uint32_t len;
+	int r, freed = 0;
+
+	while ((r = virtqueue_get_used(&vn->txq, &cookie, &len)) == 1) {
+		netbuf_free(cookie);
+		freed = 1;
+	}
+	if (r < 0) {
+		vnet_break(vn);
+		return;
+	}
+	if (freed && vn->tx_waiting) {
+		vn->tx_waiting = 0;
+		if (vn->dev.tx_ready)
+			vn->dev.tx_ready(&vn->dev);
+	}
+}
+
+static void drain_rx(struct vnet *vn)
+{
+	void *cookie;
+	uint32_t len;
+	int r;
+
+	while ((r = virtqueue_get_used(&vn->rxq, &cookie, &len)) == 1) {
+		struct netbuf *nb = cookie;
+
+		vn->rx_posted--;
+		if (len < sizeof(struct virtio_net_hdr) + ETH_HLEN ||
+		    len - sizeof(struct virtio_net_hdr) > NETBUF_MAX_FRAME ||
+		    !vn->dev.receive) {
+			netbuf_free(nb);
+			continue;
+		}
+		nb->len = len - (uint32_t)sizeof(struct virtio_net_hdr);
+		vn->dev.rx_packets++;
+		vn->dev.receive(&vn->dev, nb);
+	}
+	if (r < 0)
+		vnet_break(vn);
+}
+
+static void vnet_interrupt(void *arg)
+{
+	struct vnet *vn = arg;
+
+	if (vn->broken)
+		return;
+	if (virtio_pci_isr(&vn->vp))
+		vn->dev.interrupts++;
+	drain_tx(vn);
+	if (!vn->broken)
+		drain_rx(vn);
+	vnet_refill(&vn->dev);
+}
+
+/* ---- set-up ---- */
+
+static int vnet_setup(struct vnet *vn, struct pci_dev *pci)
+{
+	uint32_t f;
+	unsigned int i;
+	int err = virtio_pci_init(&vn->vp, pci, "virtio-net");
+
+	if (err)
+		return err;
+	f = virtio_pci_negotiate(&vn->vp, VNET_FEATURES);
+	vn->csum = !!(f & 1u << VIRTIO_NET_F_CSUM);
+	for (i = 0; i < 6; i++)
+		vn->dev.mac[i] =
+		    f & 1u << VIRTIO_NET_F_MAC
+			? virtio_pci_config8(&vn->vp, VNET_CFG_MAC + i)
+			: (uint8_t)(i == 0 ? 0x02 : i);
+	err = virtio_pci_setup_queue(&vn->vp, RXQ, 2, &vn->rxq);
+	if (!err)
+		err = virtio_pci_setup_queue(&vn->vp, TXQ, 2, &vn->txq);
+	if (err) {
+		virtio_pci_fail(&vn->vp);
+		return err;
+	}
+	vn->gsi = irq_attach_pci(pci, vnet_interrupt, vn);
+	virtio_pci_driver_ok(&vn->vp);
+	vnet_refill(&vn->dev);
+	return 0;
+}
+
+static void vnet_probe(struct pci_dev *pci)
+{
+	struct vnet *vn = xzalloc(sizeof(*vn));
+	int err;
+
+	if (!vn || nr_nics == VNET_MAX_NICS) {
+		pr_warn("virtio-net: %02x:%02x.%u ignored (%s)\n", pci->bus,
+			pci->slot, pci->fn, vn ? "too many NICs" : "no memory");
+		xfree(vn);
+		return;
+	}
+	snprintf(vn->name, sizeof(vn->name), "vnet%u", nr_nics);
+	vn->dev = (struct netdev){ .name = vn->name,
+				   .max_frame = NETBUF_MAX_FRAME,
+				   .xmit = vnet_xmit,
+				   .refill = vnet_refill,
+				   .priv = vn };
+	err = vnet_setup(vn, pci);
+	if (err) {
+		pr_warn("virtio-net: %02x:%02x.%u not usable (error %d)\n",
+			pci->bus, pci->slot, pci->fn, err);
+		xfree(vn);
+		return;
+	}
+	nics[nr_nics++] = vn;
+	pr_info("virtio-net %s: pci %02x:%02x.%u io 0x%x, queues %u/%u, %u "
+		"receive buffers, %s, %s\n",
+		vn->name, pci->bus, pci->slot, pci->fn, vn->vp.io, vn->rxq.size,
+		vn->txq.size, vn->rx_posted,
+		vn->csum ? "checksum offload" : "checksums in software",
+		vn->gsi >= 0 ? "INTx" : "NO INTERRUPT LINE (receive stalls)");
+	if (netdev_register(&vn->dev))
+		pr_warn("virtio-net %s: no netdev slot left\n", vn->name);
+}
+
+void virtio_net_init(void)
+{
+	struct pci_dev *pci;
+	unsigned int i;
+
+	if (!pci_find(VIRTIO_PCI_VENDOR, VIRTIO_PCI_DEVICE_NET, 0))
+		return;
+	if (netbuf_pool_init(VNET_POOL)) {
+		pr_err("virtio-net: no memory for %u packet buffers\n",
+		       VNET_POOL);
+		return;
+	}
+	for (i = 0;
+	     (pci = pci_find(VIRTIO_PCI_VENDOR, VIRTIO_PCI_DEVICE_NET, i)); i++)
+		vnet_probe(pci);
+}
