@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import boot, checks, exitcodes, fio, images, qemu, workloads
+from . import boot, checks, exitcodes, fio, forkexec, images, qemu, workloads
 
 CHECKLIST = r"""
 echo "CHK uname: $(uname -a)"
@@ -249,6 +249,78 @@ def pv_fio(accel: str) -> Outcome:
                    "\n  ".join([f"logs {logs}"] + problems), f"{secs:.1f} s")
 
 
+RINGPROBE = """
+modprobe xen-evtchn && modprobe xen-gntalloc || echo "CHK modprobe: failed"
+ringprobe; echo "CHK ringprobe: $?"
+"""
+
+NIC_ALONE = ["-netdev", "hubport,id=n0,hubid=0",
+             "-device", "virtio-net-pci,netdev=n0,mac=52:54:00:12:34:57"]
+
+
+def pvx_counters(lines: list[str]) -> dict | None:
+    """Domain 1's counters from PVX's `(PVX) counters-json d1:` line."""
+    import json
+    for line in lines:
+        m = forkexec.COUNTERS_JSON.match(line.strip())
+        if m and m.group(1) == "1":
+            try:
+                return json.loads(m.group(2))
+            except ValueError:
+                return None
+    return None
+
+
+def ringprobe_problems(output: str, lines: list[str]) -> list[str]:
+    """What must hold after guests/checks/ringprobe.c ran: every check
+    passed, both backends dropped the ring whose producer ran ahead, and
+    the domain's counters show each refusal."""
+    problems = []
+    if _value(output, "ringprobe") != "0":
+        problems.append(f"ringprobe exited {_value(output, 'ringprobe')}")
+    for what in ("blkback: request producer", "netback: tx producer"):
+        if not any(what in l and "more than a ring ahead" in l for l in lines):
+            problems.append(f"PVX did not report '{what} ... more than a ring ahead'")
+    c = pvx_counters(lines)
+    if c is None:
+        return problems + ["no counters-json line for d1"]
+    # 7 refused block requests + the broken ring; 5 refused packets + the
+    # broken ring; the spoofed frame, taken off the ring (a tx packet) and
+    # dropped by the VFR; the two good frames.
+    want = {"blk_errors": 8, "net_tx_errors": 6, "net_vfr_dropped": 1, "net_tx_packets": 3}
+    problems += [f"counter {k} = {c.get(k)}, expected {v}" for k, v in want.items()
+                 if c.get(k) != v]
+    return problems
+
+
+def pv_hostile_rings(accel: str) -> Outcome:
+    """A user-space frontend (guests/checks/ringprobe.c) puts malformed
+    requests on the block and network rings of a PV guest whose own
+    blkfront and netfront are not loaded; PVX must answer each with an
+    error (or a drop), count it, keep serving good requests, and the
+    domain must still power off cleanly."""
+    import tempfile
+    with tempfile.TemporaryDirectory(prefix="pvx-disk-") as tmp:
+        disk = Path(tmp) / "disk.img"
+        disk_image(disk)
+        try:
+            setup = boot.prepare_guest(
+                "pv", "stock", RINGPROBE, kmods=["xen-evtchn", "xen-gntalloc"],
+                extra_files=checks.build_all(["ringprobe"]),
+                domain_args=[f"vbd=0:{VBD_START}:{VBD_SECTORS}:w",
+                             "vif=52:54:00:12:34:56"])
+        except boot.SetupError as e:
+            return Outcome(False, f"setup failed: {e}", "")
+        extra = qemu.virtio_disk(disk, cache="unsafe") + NIC_ALONE
+        cfg = qemu.QemuConfig(accel=accel, mem_mib=setup.qemu_mem_mib, extra=extra)
+        run = boot.run_guest(setup, cfg, 200.0, boot.default_log("test-pv-hostile-rings"))
+    output = "\n".join(run.result.output)
+    problems = ringprobe_problems(output, run.outcome.lines)
+    if run.verdict.code != 0:
+        problems.insert(0, f"exit {run.verdict.code}: {run.verdict.message}")
+    return Outcome(not problems, _report(run, problems), f"{run.outcome.elapsed:.1f} s")
+
+
 TESTS = {
     "pv-checklist": lambda accel: checklist("pv", accel),
     "native-checklist": lambda accel: checklist("native", accel),
@@ -256,4 +328,5 @@ TESTS = {
     "pv-block": pv_block,
     "pv-block-virtio": lambda accel: pv_block(accel, virtio=True),
     "pv-fio-ext4": pv_fio,
+    "pv-hostile-rings": pv_hostile_rings,
 }

@@ -70,3 +70,27 @@ class ChecklistTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+RING_CONSOLE = [
+    "(PVX) d1: blkback: request producer 1009 is more than a ring ahead of 9: ring ignored",
+    "(PVX) d1: netback: tx producer 1026 is more than a ring ahead of 26: VIF disabled",
+    '(PVX) counters-json d1: {"domain":1,"blk_errors":8,"net_tx_errors":6,'
+    '"net_vfr_dropped":1,"net_tx_packets":3}',
+]
+
+
+class RingprobeTest(unittest.TestCase):
+    def test_all_refusals_seen(self):
+        self.assertEqual(guesttests.ringprobe_problems("CHK ringprobe: 0", RING_CONSOLE), [])
+
+    def test_missing_counter_or_report_is_a_problem(self):
+        console = [RING_CONSOLE[0], RING_CONSOLE[2].replace('"net_tx_errors":6', '"net_tx_errors":5')]
+        problems = guesttests.ringprobe_problems("CHK ringprobe: 1", console)
+        self.assertTrue(any("ringprobe exited 1" in p for p in problems))
+        self.assertTrue(any("netback: tx producer" in p for p in problems))
+        self.assertTrue(any("net_tx_errors = 5" in p for p in problems))
+
+    def test_no_counters(self):
+        problems = guesttests.ringprobe_problems("CHK ringprobe: 0", RING_CONSOLE[:2])
+        self.assertIn("no counters-json line for d1", problems)

@@ -73,6 +73,8 @@ struct blkback {
 
 static struct blkback the_blkback; /* one VBD, one domain (for now) */
 
+static void notified(struct domain *d, unsigned int port);
+
 /* ---- responses and completions ---- */
 
 static void respond(struct blkback *bb, uint64_t id, uint8_t op, int16_t status)
@@ -87,7 +89,7 @@ static void respond(struct blkback *bb, uint64_t id, uint8_t op, int16_t status)
 	bb->ring.rsp_prod_pvt++;
 	RING_PUSH_RESPONSES_AND_CHECK_NOTIFY(&bb->ring, notify);
 	if (notify)
-		evtchn_set_pending(bb->d, bb->port);
+		evtchn_backend_notify(bb->d, bb->port, notified);
 	if (status != BLKIF_RSP_OKAY) {
 		bb->d->counters.blk_errors++;
 		gdprintk("blkback: request %lx (op %u) answered %d\n", id, op,

@@ -147,6 +147,8 @@ static void refill_wire(void)
 		wire->refill(wire);
 }
 
+static void notified(struct domain *d, unsigned int port);
+
 /* ---- receive: frames into the guest's posted buffers ---- */
 
 static void rx_respond(struct vif *v, uint16_t id, uint16_t flags,
@@ -270,7 +272,7 @@ static void rx_flush(struct vif *v)
 	}
 	RING_PUSH_RESPONSES_AND_CHECK_NOTIFY(&v->rx, notify);
 	if (notify)
-		evtchn_set_pending(v->d, v->port);
+		evtchn_backend_notify(v->d, v->port, notified);
 out:
 	if (freed)
 		refill_wire();
@@ -589,7 +591,7 @@ static int tx_serve(struct vif *v, unsigned int budget)
 	} while (more);
 	RING_PUSH_RESPONSES_AND_CHECK_NOTIFY(&v->tx, notify);
 	if (notify)
-		evtchn_set_pending(v->d, v->port);
+		evtchn_backend_notify(v->d, v->port, notified);
 	return stalled || !budget;
 }
 

@@ -79,6 +79,7 @@ struct evtchn {
 	uint8_t virq;
 	uint16_t notify_vcpu;
 	uint16_t remote_dom; /* unbound/interdomain peer */
+	uint8_t guest_bound; /* the guest allocated it: it may close it */
 	void (*backend)(struct domain *d, unsigned int port); /* ours, if any */
 };
 
