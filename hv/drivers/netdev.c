@@ -53,6 +53,9 @@ struct netbuf *netbuf_alloc(void)
 	nb->next = NULL;
 	nb->len = 0;
 	nb->csum_partial = 0;
+	nb->csum_valid = 0;
+	nb->gso_type = NETBUF_GSO_NONE;
+	nb->gso_size = 0;
 	return nb;
 }
 

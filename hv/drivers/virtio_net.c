@@ -14,10 +14,18 @@
  * Receive: the queue is kept full of buffers of NETBUF_MAX_FRAME bytes;
  * each used buffer goes to the backend (netdev->receive), which frees it
  * when it has copied the frame to a guest, and the queue is topped up
- * from the pool after every drain and on netdev->refill. Only
- * VIRTIO_NET_F_CSUM is negotiated on top of the MAC: no receive offloads
- * (no GUEST_CSUM/GUEST_TSO), so the device delivers whole frames with
- * their checksums filled, never larger than the link MTU allows.
+ * from the pool after every drain and on netdev->refill.
+ *
+ * Offloads. Guests' frontends (xen-netfront) do checksum and TCP
+ * segmentation offload, and so do QEMU's virtio-net and its tap, so
+ * frames cross in their large form with only the header saying what is
+ * left to do: transmit with VIRTIO_NET_F_CSUM and HOST_TSO4/6 (the
+ * device fills checksums and cuts GSO packets into MSS-sized segments,
+ * 5.1.6.2), receive with GUEST_CSUM and GUEST_TSO4/6 (the device may
+ * deliver a partial checksum or a verified one, and TCP packets of up to
+ * 64 KiB, 5.1.6.4). Without MRG_RXBUF every receive buffer must then
+ * hold a whole 64 KiB packet, which is what a netbuf is. The backend
+ * learns what the device does from netdev->features.
  *
  * Transmit: xmit() adds the chain and notifies the device unless it
  * asked not to be (VIRTQ_USED_F_NO_NOTIFY); completions free the buffer.
@@ -46,14 +54,25 @@
 #include <mm/heap.h>
 
 #define VNET_MAX_NICS 2
-#define VNET_POOL     384 /* netbufs: rx queue + tx queue + VIF queues */
+#define VNET_POOL     320 /* netbufs: rx queue + tx queue + VIF queues */
+#define VNET_RX_BUFS  96  /* receive buffers kept posted */
 #define RXQ	      0
 #define TXQ	      1
 
 /* Feature bits (5.1.3). */
-#define VIRTIO_NET_F_CSUM 0
-#define VIRTIO_NET_F_MAC  5
-#define VNET_FEATURES	  (1u << VIRTIO_NET_F_CSUM | 1u << VIRTIO_NET_F_MAC)
+#define VIRTIO_NET_F_CSUM	0
+#define VIRTIO_NET_F_GUEST_CSUM 1
+#define VIRTIO_NET_F_MAC	5
+#define VIRTIO_NET_F_GUEST_TSO4 7
+#define VIRTIO_NET_F_GUEST_TSO6 8
+#define VIRTIO_NET_F_HOST_TSO4	11
+#define VIRTIO_NET_F_HOST_TSO6	12
+#define BIT(n)			(1u << (n))
+#define VNET_FEATURES                                                 \
+	(BIT(VIRTIO_NET_F_CSUM) | BIT(VIRTIO_NET_F_GUEST_CSUM) |      \
+	 BIT(VIRTIO_NET_F_MAC) | BIT(VIRTIO_NET_F_GUEST_TSO4) |       \
+	 BIT(VIRTIO_NET_F_GUEST_TSO6) | BIT(VIRTIO_NET_F_HOST_TSO4) | \
+	 BIT(VIRTIO_NET_F_HOST_TSO6))
 
 #define VNET_CFG_MAC 0 /* u8[6] (5.1.4) */
 
@@ -71,7 +90,11 @@ _Static_assert(sizeof(struct virtio_net_hdr) <= NETBUF_HEADROOM, "the header "
 								 "headroom");
 
 #define VIRTIO_NET_HDR_F_NEEDS_CSUM 1
+#define VIRTIO_NET_HDR_F_DATA_VALID 2
 #define VIRTIO_NET_HDR_GSO_NONE	    0
+#define VIRTIO_NET_HDR_GSO_TCPV4    1
+#define VIRTIO_NET_HDR_GSO_TCPV6    4
+#define VIRTIO_NET_HDR_GSO_ECN	    0x80
 
 struct vnet {
 	struct netdev dev;
@@ -79,6 +102,7 @@ struct vnet {
 	struct virtqueue rxq, txq;
 	char name[8];
 	int csum; /* VIRTIO_NET_F_CSUM negotiated */
+	uint64_t rx_bad_header;
 	int gsi;
 	int broken, tx_waiting;
 	unsigned int rx_posted;
@@ -94,7 +118,8 @@ static void vnet_refill(struct netdev *dev)
 	struct vnet *vn = dev->priv;
 	int added = 0;
 
-	while (!vn->broken && virtqueue_nr_free(&vn->rxq) >= 2) {
+	while (!vn->broken && virtqueue_nr_free(&vn->rxq) >= 2 &&
+	       vn->rx_posted < VNET_RX_BUFS) {
 		struct netbuf *nb = netbuf_alloc();
 		struct virtq_buf buf[2];
 
@@ -117,11 +142,30 @@ static void vnet_refill(struct netdev *dev)
 
 /* ---- transmit ---- */
 
+/* Bytes of Ethernet, IP and TCP headers of a GSO packet (the device's
+ * hint of where the payload starts). */
+static uint16_t gso_header_len(const struct netbuf *nb)
+{
+	const uint8_t *f = netbuf_data(nb);
+	unsigned int tcp = nb->csum_start;
+
+	if (tcp + 13u > nb->len)
+		return (uint16_t)tcp;
+	return (uint16_t)(tcp + (f[tcp + 12] >> 4) * 4u);
+}
+
 static void fill_header(struct vnet *vn, struct netbuf *nb)
 {
 	struct virtio_net_hdr *h = (struct virtio_net_hdr *)nb->base;
 
 	*h = (struct virtio_net_hdr){ .gso_type = VIRTIO_NET_HDR_GSO_NONE };
+	if (nb->gso_type != NETBUF_GSO_NONE) {
+		h->gso_type = nb->gso_type == NETBUF_GSO_TCPV4
+				  ? VIRTIO_NET_HDR_GSO_TCPV4
+				  : VIRTIO_NET_HDR_GSO_TCPV6;
+		h->gso_size = nb->gso_size;
+		h->hdr_len = gso_header_len(nb);
+	}
 	if (!nb->csum_partial)
 		return;
 	if (vn->csum) {
@@ -142,6 +186,14 @@ static int vnet_xmit(struct netdev *dev, struct netbuf *nb)
 	if (vn->broken)
 		return -XEN_EIO;
 	if (nb->len < ETH_HLEN || nb->len > dev->max_frame)
+		return -XEN_EINVAL;
+	/* A GSO packet needs the device to segment it and to fill each
+	 * segment's checksum: the backend only sends what features allow. */
+	if (nb->gso_type != NETBUF_GSO_NONE &&
+	    (!nb->csum_partial ||
+	     !(dev->features &
+	       (nb->gso_type == NETBUF_GSO_TCPV4 ? NETDEV_F_TSO4
+						 : NETDEV_F_TSO6))))
 		return -XEN_EINVAL;
 	if (virtqueue_nr_free(&vn->txq) < 2) {
 		vn->tx_waiting = 1;
@@ -193,6 +245,36 @@ static void drain_tx(struct vnet *vn)
 	}
 }
 
+/* What the device's header says is left to do for a received frame;
+ * -1 for a header we did not negotiate or that points outside it. */
+static int read_header(struct netbuf *nb)
+{
+	const struct virtio_net_hdr *h =
+	    (const struct virtio_net_hdr *)nb->base;
+	uint8_t gso = h->gso_type & (uint8_t)~VIRTIO_NET_HDR_GSO_ECN;
+
+	if (h->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) {
+		if (h->csum_start >= nb->len ||
+		    h->csum_offset + 2u > nb->len - h->csum_start)
+			return -1;
+		nb->csum_partial = 1;
+		nb->csum_start = h->csum_start;
+		nb->csum_offset = h->csum_offset;
+	} else if (h->flags & VIRTIO_NET_HDR_F_DATA_VALID) {
+		nb->csum_valid = 1;
+	}
+	if (gso == VIRTIO_NET_HDR_GSO_NONE)
+		return 0;
+	if ((gso != VIRTIO_NET_HDR_GSO_TCPV4 &&
+	     gso != VIRTIO_NET_HDR_GSO_TCPV6) ||
+	    h->gso_size == 0 || !nb->csum_partial)
+		return -1;
+	nb->gso_type = gso == VIRTIO_NET_HDR_GSO_TCPV4 ? NETBUF_GSO_TCPV4
+						       : NETBUF_GSO_TCPV6;
+	nb->gso_size = h->gso_size;
+	return 0;
+}
+
 static void drain_rx(struct vnet *vn)
 {
 	void *cookie;
@@ -210,6 +292,11 @@ static void drain_rx(struct vnet *vn)
 			continue;
 		}
 		nb->len = len - (uint32_t)sizeof(struct virtio_net_hdr);
+		if (read_header(nb)) {
+			vn->rx_bad_header++;
+			netbuf_free(nb);
+			continue;
+		}
 		vn->dev.rx_packets++;
 		vn->dev.receive(&vn->dev, nb);
 	}
@@ -242,7 +329,14 @@ static int vnet_setup(struct vnet *vn, struct pci_dev *pci)
 	if (err)
 		return err;
 	f = virtio_pci_negotiate(&vn->vp, VNET_FEATURES);
-	vn->csum = !!(f & 1u << VIRTIO_NET_F_CSUM);
+	vn->csum = !!(f & BIT(VIRTIO_NET_F_CSUM));
+	vn->dev.features =
+	    (vn->csum ? NETDEV_F_CSUM : 0) |
+	    (vn->csum && (f & BIT(VIRTIO_NET_F_HOST_TSO4)) ? NETDEV_F_TSO4
+							   : 0) |
+	    (vn->csum && (f & BIT(VIRTIO_NET_F_HOST_TSO6)) ? NETDEV_F_TSO6
+							   : 0) |
+	    (f & BIT(VIRTIO_NET_F_GUEST_TSO4) ? NETDEV_F_RX_GSO : 0);
 	for (i = 0; i < 6; i++)
 		vn->dev.mac[i] =
 		    f & 1u << VIRTIO_NET_F_MAC
@@ -287,10 +381,12 @@ static void vnet_probe(struct pci_dev *pci)
 	}
 	nics[nr_nics++] = vn;
 	pr_info("virtio-net %s: pci %02x:%02x.%u io 0x%x, queues %u/%u, %u "
-		"receive buffers, %s, %s\n",
+		"receive buffers, %s%s%s, %s\n",
 		vn->name, pci->bus, pci->slot, pci->fn, vn->vp.io, vn->rxq.size,
 		vn->txq.size, vn->rx_posted,
 		vn->csum ? "checksum offload" : "checksums in software",
+		vn->dev.features & NETDEV_F_TSO4 ? ", TSO" : "",
+		vn->dev.features & NETDEV_F_RX_GSO ? ", receives GSO" : "",
 		vn->gsi >= 0 ? "INTx" : "NO INTERRUPT LINE (receive stalls)");
 	if (netdev_register(&vn->dev))
 		pr_warn("virtio-net %s: no netdev slot left\n", vn->name);

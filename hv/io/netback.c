@@ -25,6 +25,9 @@
  * Frontend checksum offload: a slot with NETTXF_csum_blank carries a
  * TCP/UDP checksum holding only the pseudo-header sum; the buffer is
  * marked so the NIC (or drivers/virtio_net.c in software) fills it.
+ * Segmentation offload (feature-gso-tcpv4/6, offered when the NIC can
+ * segment): a GSO extra-info slot makes the packet a TCP super-packet of
+ * up to 64 KiB that the NIC cuts into MSS-sized segments on the wire.
  *
  * Receive (VFR -> guest). A frame for a VIF joins that VIF's queue (at
  * most VIF_RXQ_MAX frames; beyond, and for a disconnected VIF, it is
@@ -32,7 +35,10 @@
  * posted on its rx ring, a page per slot (frames over a page use several
  * slots with NETRXF_more_data, which netfront accepts since it always
  * writes feature-sg=1). With no buffer posted, the backend sets req_event
- * so that netfront's next post notifies it (feature-rx-notify).
+ * so that netfront's next post notifies it (feature-rx-notify). A GSO
+ * super-packet from the NIC (or another VIF) goes to a frontend that
+ * accepts GSO (it writes feature-gso-tcpv4/6) with a GSO extra-info slot
+ * after its first slot; a frontend that does not gets none (dropped).
  *
  * Routing (the VFR's accept action): a frame to a unicast MAC goes to
  * the VIF with that MAC, else (from a VIF) to the wire; broadcast and
@@ -82,7 +88,7 @@ struct vif {
 	struct domain *d;
 	uint8_t mac[ETH_ALEN];
 	struct xb_dev xb;
-	int connected, broken, rx_sg;
+	int connected, broken, rx_sg, rx_gso4, rx_gso6;
 	netif_tx_back_ring_t tx;
 	netif_rx_back_ring_t rx;
 	grant_handle_t tx_handle, rx_handle;
@@ -99,6 +105,8 @@ struct tx_scan {
 	unsigned int nr_data;  /* data slots (may exceed the array) */
 	unsigned int nr_slots; /* ring slots, extra-info ones included */
 	int bad_extra;	       /* an extra-info slot we did not offer */
+	enum netbuf_gso gso_type;
+	uint16_t gso_size;
 	uint16_t id[NR_TX_SLOTS];
 	uint8_t is_extra[NR_TX_SLOTS];
 };
@@ -163,6 +171,36 @@ static void rx_respond(struct vif *v, uint16_t id, uint16_t flags,
 	v->rx.rsp_prod_pvt++;
 }
 
+/* The GSO extra-info response that follows a super-packet's first slot;
+ * it uses up a posted buffer like any slot (netfront recycles it). */
+static void rx_gso_extra(struct vif *v, const struct netbuf *nb)
+{
+	netif_extra_info_t *x;
+
+	v->rx.req_cons++;
+	x = (netif_extra_info_t *)RING_GET_RESPONSE(&v->rx, v->rx.rsp_prod_pvt);
+	memset(x, 0, sizeof(*x));
+	x->type = XEN_NETIF_EXTRA_TYPE_GSO;
+	x->u.gso.size = nb->gso_size;
+	x->u.gso.type = nb->gso_type == NETBUF_GSO_TCPV4
+			    ? XEN_NETIF_GSO_TYPE_TCPV4
+			    : XEN_NETIF_GSO_TYPE_TCPV6;
+	v->rx.rsp_prod_pvt++;
+}
+
+static uint16_t rx_first_flags(const struct netbuf *nb)
+{
+	uint16_t flags = 0;
+
+	if (nb->csum_partial)
+		flags |= NETRXF_csum_blank | NETRXF_data_validated;
+	else if (nb->csum_valid)
+		flags |= NETRXF_data_validated;
+	if (nb->gso_type != NETBUF_GSO_NONE)
+		flags |= NETRXF_extra_info;
+	return flags;
+}
+
 /* Copies nb into the next slots of the rx ring (the caller checked
  * there are enough) and answers them. */
 static void rx_copy(struct vif *v, const struct netbuf *nb)
@@ -179,9 +217,8 @@ static void rx_copy(struct vif *v, const struct netbuf *nb)
 
 		RING_COPY_REQUEST(&v->rx, v->rx.req_cons, &req);
 		v->rx.req_cons++;
-		if (first && nb->csum_partial)
-			flags |= NETRXF_csum_blank | NETRXF_data_validated;
-		first = 0;
+		if (first)
+			flags |= rx_first_flags(nb);
 		if (gnttab_acquire(t, req.gref, GNTTAB_WRITE, &mfn, &h) !=
 		    GNTST_okay) {
 			v->d->counters.net_rx_dropped++;
@@ -193,6 +230,9 @@ static void rx_copy(struct vif *v, const struct netbuf *nb)
 			gnttab_release(t, h);
 			rx_respond(v, req.id, flags, (int16_t)n);
 		}
+		if (first && nb->gso_type != NETBUF_GSO_NONE)
+			rx_gso_extra(v, nb);
+		first = 0;
 		off += n;
 	}
 	v->d->counters.net_rx_packets++;
@@ -201,7 +241,17 @@ static void rx_copy(struct vif *v, const struct netbuf *nb)
 
 static unsigned int slots_for(const struct netbuf *nb)
 {
-	return (nb->len + PAGE_SIZE - 1) / PAGE_SIZE;
+	return (nb->len + PAGE_SIZE - 1) / PAGE_SIZE +
+	       (nb->gso_type != NETBUF_GSO_NONE);
+}
+
+static int rx_accepts(const struct vif *v, const struct netbuf *nb)
+{
+	if (nb->len > PAGE_SIZE && !v->rx_sg)
+		return 0;
+	if (nb->gso_type == NETBUF_GSO_TCPV4)
+		return v->rx_gso4;
+	return nb->gso_type != NETBUF_GSO_TCPV6 || v->rx_gso6;
 }
 
 /* Free rx slots the guest posted, or -1 if its producer index is more
@@ -282,7 +332,7 @@ out:
 static void rx_enqueue(struct vif *v, struct netbuf *nb)
 {
 	if (!v->connected || v->broken || v->rxq_len >= VIF_RXQ_MAX ||
-	    (slots_for(nb) > 1 && !v->rx_sg)) {
+	    !rx_accepts(v, nb)) {
 		v->d->counters.net_rx_dropped++;
 		netbuf_free(nb);
 		return;
@@ -328,6 +378,9 @@ static void copy_to_vif(struct vif *v, const struct netbuf *nb)
 	c->csum_partial = nb->csum_partial;
 	c->csum_start = nb->csum_start;
 	c->csum_offset = nb->csum_offset;
+	c->csum_valid = nb->csum_valid;
+	c->gso_type = nb->gso_type;
+	c->gso_size = nb->gso_size;
 	rx_enqueue(v, c);
 }
 
@@ -401,6 +454,25 @@ static void tx_respond(struct vif *v, uint16_t id, int16_t status)
 	v->tx.rsp_prod_pvt++;
 }
 
+/* A GSO extra-info slot: honoured if we offered that GSO type (the NIC
+ * can segment it) and it is well formed, else the packet is refused. */
+static void tx_scan_gso(struct tx_scan *p, const netif_extra_info_t *x)
+{
+	unsigned int f = wire ? wire->features : 0;
+
+	if (x->u.gso.size == 0 || p->gso_type != NETBUF_GSO_NONE)
+		p->bad_extra = 1;
+	else if (x->u.gso.type == XEN_NETIF_GSO_TYPE_TCPV4 &&
+		 (f & NETDEV_F_TSO4))
+		p->gso_type = NETBUF_GSO_TCPV4;
+	else if (x->u.gso.type == XEN_NETIF_GSO_TYPE_TCPV6 &&
+		 (f & NETDEV_F_TSO6))
+		p->gso_type = NETBUF_GSO_TCPV6;
+	else
+		p->bad_extra = 1;
+	p->gso_size = x->u.gso.size;
+}
+
 /* Reads one packet's slots (from req_cons, avail of them there) into
  * scan without consuming them: 1 if the packet is complete, 0 if its
  * slots are not all there yet. */
@@ -416,6 +488,8 @@ static int tx_scan(struct vif *v, RING_IDX avail)
 
 	p->nr_data = p->nr_slots = 0;
 	p->bad_extra = 0;
+	p->gso_type = NETBUF_GSO_NONE;
+	p->gso_size = 0;
 	if (avail == 0)
 		return 0;
 	RING_COPY_REQUEST(&v->tx, v->tx.req_cons, &s);
@@ -429,12 +503,12 @@ static int tx_scan(struct vif *v, RING_IDX avail)
 				return 0;
 			RING_COPY_REQUEST(&v->tx, v->tx.req_cons + p->nr_slots,
 					  &e.slot);
-			/* We offer no GSO: a frontend that sends it anyway
-			 * is broken. Multicast control is ignored. */
-			if (e.x.type == XEN_NETIF_EXTRA_TYPE_GSO ||
-			    e.x.type == XEN_NETIF_EXTRA_TYPE_NONE ||
-			    e.x.type >= XEN_NETIF_EXTRA_TYPE_MAX)
+			if (e.x.type == XEN_NETIF_EXTRA_TYPE_GSO)
+				tx_scan_gso(p, &e.x);
+			else if (e.x.type == XEN_NETIF_EXTRA_TYPE_NONE ||
+				 e.x.type >= XEN_NETIF_EXTRA_TYPE_MAX)
 				p->bad_extra = 1;
+			/* Multicast control and hashes are ignored. */
 			p->id[p->nr_slots] = 0;
 			p->is_extra[p->nr_slots++] = 1;
 		} while ((e.x.flags & XEN_NETIF_EXTRA_FLAG_MORE) &&
@@ -491,17 +565,30 @@ static int tx_copy(struct vif *v, struct netbuf *nb, unsigned int first_len)
 	return 0;
 }
 
-static void mark_csum(struct netbuf *nb)
+/* Marks the transport checksum the frontend left blank; 0, or -1 if a
+ * GSO packet is not TCP of the IP version its GSO type says. */
+static int mark_offloads(struct netbuf *nb, int csum_blank)
 {
 	struct netpkt_info pi;
 	unsigned int start, offset;
+	int tcp;
 
 	netpkt_parse(netbuf_data(nb), nb->len, &pi);
-	if (netpkt_csum_location(&pi, &start, &offset) == 0) {
+	tcp = pi.proto == IPPROTO_TCP && pi.l4_off;
+	if (scan.gso_type != NETBUF_GSO_NONE) {
+		if (!csum_blank || !tcp ||
+		    pi.ip_version !=
+			(scan.gso_type == NETBUF_GSO_TCPV4 ? 4 : 6))
+			return -1;
+		nb->gso_type = scan.gso_type;
+		nb->gso_size = scan.gso_size;
+	}
+	if (csum_blank && netpkt_csum_location(&pi, &start, &offset) == 0) {
 		nb->csum_partial = 1;
 		nb->csum_start = (uint16_t)start;
 		nb->csum_offset = (uint16_t)offset;
 	}
+	return 0;
 }
 
 /* Handles one complete scanned packet. -XEN_EBUSY: it is held for the
@@ -536,11 +623,17 @@ static int tx_packet(struct vif *v)
 		tx_finish(v, NETIF_RSP_ERROR);
 		return 0;
 	}
+	if (mark_offloads(nb, scan.data[0].flags & NETTXF_csum_blank)) {
+		vif_log(v, "GSO packet that is not TCP with a blank checksum",
+			nb->len);
+		netbuf_free(nb);
+		v->d->counters.net_tx_errors++;
+		tx_finish(v, NETIF_RSP_ERROR);
+		return 0;
+	}
 	tx_finish(v, NETIF_RSP_OKAY);
 	v->d->counters.net_tx_packets++;
 	v->d->counters.net_tx_bytes += nb->len;
-	if (scan.data[0].flags & NETTXF_csum_blank)
-		mark_csum(nb);
 	if (route(v, nb) == -XEN_EBUSY) {
 		v->tx_held = nb;
 		return -XEN_EBUSY;
@@ -653,7 +746,7 @@ static int map_ring(struct vif *v, const char *node, grant_handle_t *h,
 static int connect(struct vif *v)
 {
 	struct grant_table *t = domain_grant_table(v->d);
-	uint64_t port, copy = 0, notify = 0, sg = 0;
+	uint64_t port, copy = 0, notify = 0, sg = 0, gso = 0;
 	void *txs, *rxs;
 
 	if (xb_read_uint(&v->xb, "event-channel", &port) ||
@@ -661,6 +754,11 @@ static int connect(struct vif *v)
 	    xb_read_uint(&v->xb, "feature-rx-notify", &notify) || notify != 1)
 		return -XEN_EINVAL;
 	xb_read_uint(&v->xb, "feature-sg", &sg);
+	v->rx_gso4 = v->rx_gso6 = 0;
+	if (xb_read_uint(&v->xb, "feature-gso-tcpv4", &gso) == 0)
+		v->rx_gso4 = gso == 1;
+	if (xb_read_uint(&v->xb, "feature-gso-tcpv6", &gso) == 0)
+		v->rx_gso6 = gso == 1;
 	if (map_ring(v, "tx-ring-ref", &v->tx_handle, &txs))
 		return -XEN_EPERM;
 	if (map_ring(v, "rx-ring-ref", &v->rx_handle, &rxs)) {
@@ -679,8 +777,9 @@ static int connect(struct vif *v)
 	v->connected = 1;
 	v->broken = 0;
 	xb_set_state(&v->xb, XenbusStateConnected);
-	pr_info("d%u: netback: eth0 connected (event channel %lu%s)\n",
-		v->d->domid, port, v->rx_sg ? ", scatter-gather" : "");
+	pr_info("d%u: netback: eth0 connected (event channel %lu%s%s)\n",
+		v->d->domid, port, v->rx_sg ? ", scatter-gather" : "",
+		v->rx_gso4 ? ", receives GSO" : "");
 	return 0;
 }
 
@@ -781,7 +880,11 @@ int netback_setup(struct domain *d, const struct vif_config *cfg)
 	      xb_write(&v->xb, v->xb.be, "mac", mac) |
 	      xb_write(&v->xb, v->xb.be, "feature-rx-copy", "1") |
 	      xb_write(&v->xb, v->xb.be, "feature-rx-flip", "0") |
-	      xb_write(&v->xb, v->xb.be, "feature-sg", "1");
+	      xb_write(&v->xb, v->xb.be, "feature-sg", "1") |
+	      xb_write(&v->xb, v->xb.be, "feature-gso-tcpv4",
+		       wire && (wire->features & NETDEV_F_TSO4) ? "1" : "0") |
+	      xb_write(&v->xb, v->xb.be, "feature-gso-tcpv6",
+		       wire && (wire->features & NETDEV_F_TSO6) ? "1" : "0");
 	if (rc || xb_hook(&v->xb, frontend_changed, v)) {
 		printk("(PVX) error: vif: xenstore nodes could not be "
 		       "written\n");

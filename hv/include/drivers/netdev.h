@@ -15,7 +15,9 @@
 
 #include <stdint.h>
 
-#define NETBUF_FRAMES	 3
+/* A buffer holds the largest frame the Xen and virtio interfaces can
+ * carry: a TCP segmentation-offload packet of up to 64 KiB. */
+#define NETBUF_FRAMES	 17
 #define NETBUF_HEADROOM	 64
 #define NETBUF_MAX_FRAME (NETBUF_FRAMES * 4096 - NETBUF_HEADROOM)
 
@@ -28,6 +30,16 @@ struct netbuf {
 	 * frame leaves the machine: the frontend left it blank. */
 	int csum_partial;
 	uint16_t csum_start, csum_offset;
+	/* The frame's transport checksum was verified (by the device). */
+	int csum_valid;
+	/* A TCP segmentation-offload packet: to be cut into segments of
+	 * gso_size payload bytes by whoever puts it on a real link. */
+	enum netbuf_gso {
+		NETBUF_GSO_NONE,
+		NETBUF_GSO_TCPV4,
+		NETBUF_GSO_TCPV6
+	} gso_type;
+	uint16_t gso_size;
 };
 
 static inline uint8_t *netbuf_data(const struct netbuf *nb)
@@ -42,10 +54,17 @@ struct netbuf *netbuf_alloc(void);
 void netbuf_free(struct netbuf *nb);
 unsigned int netbuf_nr_free(void);
 
+/* What a device can do with a frame (netdev->features). */
+#define NETDEV_F_CSUM	(1u << 0) /* fills partial checksums on transmit */
+#define NETDEV_F_TSO4	(1u << 1) /* segments TCPv4 GSO packets it sends */
+#define NETDEV_F_TSO6	(1u << 2) /* ... TCPv6 */
+#define NETDEV_F_RX_GSO (1u << 3) /* delivers GSO packets (TCP v4/v6) */
+
 struct netdev {
 	const char *name;
 	uint8_t mac[6];
 	unsigned int max_frame; /* bytes, Ethernet header included */
+	unsigned int features;	/* NETDEV_F_* */
 	/* Queues nb for transmission and takes it: 0; -XEN_EBUSY if the
 	 * device's queue is full (the caller keeps nb and waits for
 	 * tx_ready); -XEN_EINVAL for a frame the device cannot send. */
