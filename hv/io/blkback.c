@@ -23,6 +23,10 @@
  * post the response and notify the guest if its rsp_event asks for it.
  * A request the device cannot queue yet (-EBUSY) waits in its slot and
  * is resubmitted on the next completion or kick.
+ *
+ * Ordering: a cache flush is a reorder barrier (io/blkif_order.c): it
+ * reaches the device only after every earlier request completed, and no
+ * later request is taken from the ring until it has completed.
  */
 #include <lib/errno.h>
 #include <lib/printk.h>
@@ -38,6 +42,7 @@
 #include <grant/grant_table.h>
 #include <io/blkback.h>
 #include <io/blkif_check.h>
+#include <io/blkif_order.h>
 #include <io/xenbus_backend.h>
 #include <mm/frame_table.h>
 
@@ -65,6 +70,8 @@ struct blkback {
 	int read_only;
 	struct xb_dev xb; /* xenstore directories */
 	int connected, broken;
+	struct blkif_order order;
+	struct slot *held; /* a flush waiting for earlier requests */
 	blkif_back_ring_t ring;
 	grant_handle_t ring_handle;
 	unsigned int port;
@@ -106,6 +113,24 @@ static void release_grants(struct blkback *bb, struct slot *s)
 }
 
 static void serve(struct blkback *bb);
+static int submit(struct blkback *bb, struct slot *s);
+
+static int is_fence(uint8_t op)
+{
+	return op == BLKIF_OP_FLUSH_DISKCACHE;
+}
+
+/* An admitted request is finished (completed or failed): the held flush
+ * may go now. */
+static void order_done(struct blkback *bb, uint8_t op)
+{
+	if (blkif_order_done(&bb->order, is_fence(op)) && bb->held) {
+		struct slot *f = bb->held;
+
+		bb->held = NULL;
+		submit(bb, f);
+	}
+}
 
 static void request_done(struct blkdev_req *breq)
 {
@@ -117,6 +142,7 @@ static void request_done(struct blkdev_req *breq)
 	if (bb->connected)
 		respond(bb, s->id, s->op,
 			breq->status ? BLKIF_RSP_ERROR : BLKIF_RSP_OKAY);
+	order_done(bb, s->op);
 	serve(bb);
 }
 
@@ -165,6 +191,7 @@ static int submit(struct blkback *bb, struct slot *s)
 	release_grants(bb, s);
 	s->in_use = 0;
 	respond(bb, s->id, s->op, BLKIF_RSP_ERROR);
+	order_done(bb, s->op);
 	return 1;
 }
 
@@ -195,6 +222,11 @@ static void start_request(struct blkback *bb, struct slot *s,
 	s->breq.nr_segs = req->nr_segments;
 	s->breq.done = request_done;
 	s->breq.cookie = s;
+	if (blkif_order_admit(&bb->order, is_fence(req->operation)) ==
+	    BLKIF_HOLD) {
+		bb->held = s;
+		return;
+	}
 	submit(bb, s);
 }
 
@@ -241,8 +273,10 @@ static void serve(struct blkback *bb)
 			struct slot *s = free_slot(bb);
 			blkif_request_t req;
 
-			if (!s)
-				return; /* a completion will call us again */
+			/* No free slot, or a flush is held or running: a
+			 * completion will call us again. */
+			if (!s || blkif_order_peek(&bb->order) == BLKIF_STALL)
+				return;
 			RING_COPY_REQUEST(&bb->ring, bb->ring.req_cons, &req);
 			bb->ring.req_cons++;
 			start_request(bb, s, &req);
