@@ -34,15 +34,14 @@ error.
 """
 from __future__ import annotations
 
-import dataclasses
 import signal
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
-from . import (boot, exitcodes, experiments, guestrun, images, iperf, kernels, netns,
-               paths, qemu, results, rootfs, runmeta, workloads)
+from . import (boot, exitcodes, experiments, guestrun, images, iperf, netns, netrun,
+               paths, qemu, results, runmeta, workloads)
 from .experiments import Config, Plan
 from .progress import ConsoleTap, Progress, clock_text
 
@@ -172,21 +171,13 @@ class Runner:
         return setup
 
     def prepare_network(self, cfg: Config, guest_args: str) -> boot.GuestSetup:
-        """The iperf3 guest: iperf3 in the initramfs, the NIC driver's
-        modules (those not built in), and on PVX the VIF on the domain's
-        module line."""
-        try:
-            k = kernels.resolve(self.exp.kernel)
-            modules = iperf.driver_modules(cfg.mode, rootfs.module_names(k.modules_dir))
-        except (kernels.KernelError, OSError) as e:
-            raise boot.SetupError(str(e)) from e
         assert cfg.mtu is not None
-        command = iperf.command(self.exp.workload.args, self.plan.params, cfg.mtu, modules)
+        setup, command = netrun.prepare(cfg.mode, self.exp.kernel, cfg.mtu,
+                                        self.exp.workload.args, self.plan.params,
+                                        self.files, guest_args, self.exp.mem_mib,
+                                        cfg.hv_args)
         self.meta["configs"][cfg.name]["command"] = command
-        return boot.prepare_guest(
-            cfg.mode, self.exp.kernel, command, guest_args, self.exp.mem_mib, cfg.hv_args,
-            kmods=modules, extra_files=self.files, host_tools=iperf.HOST_TOOLS,
-            domain_args=[f"vif={netns.GUEST_MAC}"] if cfg.mode == "pv" else None)
+        return setup
 
     def run_guest(self, cfg: Config, setup: boot.GuestSetup, qcfg: qemu.QemuConfig,
                   rep: int, log: Path, tap: ConsoleTap) -> boot.GuestRun:
@@ -195,12 +186,9 @@ class Runner:
             return boot.run_guest(setup, qcfg, self.exp.timeout_s, log, echo=True,
                                   echo_file=tap)
         assert cfg.mtu is not None
-        server_log = self.rundir.path / f"iperf3-server-{cfg.name}-{rep}.log"
-        with open(server_log, "w") as slog, \
-                netns.Namespace(cfg.mtu, slog, say=self.progress.say) as ns:
-            q = dataclasses.replace(qcfg, wrapper=ns.wrapper, extra=qcfg.extra + ns.qemu_args)
-            return boot.run_guest(setup, q, self.exp.timeout_s, log, echo=True,
-                                  echo_file=tap)
+        return netrun.run(setup, qcfg, cfg.mtu, self.exp.timeout_s, log,
+                          self.rundir.path / f"iperf3-server-{cfg.name}-{rep}.log",
+                          echo=True, echo_file=tap, say=self.progress.say)
 
     def boot_once(self, cfg: Config, setup: boot.GuestSetup, qcfg: qemu.QemuConfig,
                   rep: int) -> dict[str, Any]:
