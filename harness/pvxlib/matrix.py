@@ -367,6 +367,12 @@ def execute(plan: Plan, accel_request: str | None, out: str | None,
     except workloads.WorkloadError as e:
         print(f"pvx run: {e}", file=sys.stderr)
         return 1, None
+    if workloads.needs_network(spec):
+        try:
+            netns.preflight()
+        except netns.NetError as e:
+            print(f"pvx run: cannot set up the network for {spec.name}: {e}", file=sys.stderr)
+            return exitcodes.USAGE, None
     accel, why = qemu.choose_accel(accel_request or exp.accel, boot.kvm_canary)
     command = workloads.command(spec, exp.workload.args,
                                 experiments.param_options(plan.params))
@@ -399,7 +405,7 @@ def execute(plan: Plan, accel_request: str | None, out: str | None,
         runner.save()
         for line in summary(meta):
             say(line)
-        if runner.network:
+        if runner.network and rundir.records:
             from . import netreport
             for line in netreport.summary_lines(meta, rundir.records):
                 print(line, flush=True)

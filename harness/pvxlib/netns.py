@@ -230,6 +230,13 @@ def remove_stale(log: Callable[[str], None] = lambda s: None) -> list[str]:
     return gone
 
 
+def preflight() -> None:
+    """Builds and removes one namespace with its peer: raises NetError
+    (no root, no iproute2 or iperf3, no tun) before a run starts."""
+    with Namespace(1500):
+        pass
+
+
 class Namespace:
     """`with Namespace(mtu, server_log) as ns:` then boot QEMU with
     ns.wrapper before its argv and ns.qemu_args after it."""
