@@ -278,6 +278,8 @@ def summary_lines(meta: dict[str, Any], records: list[dict[str, Any]]) -> list[s
                     cells.append(fmt(c.median))
                 elif c is not None and c.unsupported:
                     cells.append("not supported")
+                elif (s, m) in data.failed:
+                    cells.append("failed")
                 else:
                     cells.append("n/a")
             out.append(f"{s:<14} {m:>5} {cells[0]:>12} {cells[1]:>12}")
