@@ -147,6 +147,9 @@ def build_parser() -> argparse.ArgumentParser:
     n.add_argument("--window", metavar="SIZE",
                    help="iperf3 -w, e.g. 128K (the paper's ttcp buffers); default the "
                         "kernel's")
+    n.add_argument("--no-offload", action="store_true",
+                   help="QEMU's NIC offers no checksum or segmentation offload (TSO, GSO), "
+                        "so every frame is MTU-sized, as on the paper's NICs")
     n.add_argument("--kernel", default="stock", help="guest kernel (see `pvx kernel`)")
     n.add_argument("--accel", default="auto", choices=["auto", "tcg", "kvm"])
     n.add_argument("--out", metavar="DIR", help="parent of the run's directory "

@@ -15,7 +15,9 @@ virtio_net natively, xen-netfront on PVX, whose virtio-net driver and
 network backend serve the same QEMU NIC. It sets the MTU and
 192.0.2.2/24 on eth0, pings 192.0.2.1, and runs `iperf3 -c 192.0.2.1 -J
 -t T` (TX: the guest sends) and the same with -R (RX), printing each
-JSON document on one console line:
+JSON document on one console line (the NIC offers checksum and
+segmentation offload unless the experiment says offload = false,
+netns.NO_OFFLOAD):
 
     @@NET eth0 DRIVER MTU
     @@NET ping OK 3/3
@@ -46,7 +48,7 @@ PAPER_MTUS = paper_numbers.TABLE6_MTUS
 SWEEP_MTUS = (500, 576, 1000, 1500, 3000, 9000)
 DRIVER_MODULES = {"native": ["virtio_pci", "virtio_net"], "pv": ["xen-netfront"]}
 HOST_TOOLS = ["iperf3"]
-PARAMS = {"time_s", "window"}
+PARAMS = {"time_s", "window", "offload"}
 WINDOW = re.compile(r"^\d+[KMG]?$")
 NET = "@@NET "
 JSON_MARK = "@@NET-JSON "
@@ -71,6 +73,9 @@ def check(args: list[str], params: dict[str, Any]) -> None:
     t = params.get("time_s", 10)
     if isinstance(t, bool) or not isinstance(t, int) or not 1 <= t <= 3600:
         raise IperfError(f"iperf3: time_s = {t!r}; a whole number of seconds, 1..3600")
+    if not isinstance(params.get("offload", True), bool):
+        raise IperfError("iperf3: offload = true | false (the NIC's checksum and "
+                         "segmentation offload)")
     w = params.get("window")
     if w is not None and (not isinstance(w, str) or not WINDOW.match(w)):
         raise IperfError(f"iperf3: window = {w!r}; iperf3's -w, e.g. \"128K\"")
@@ -199,7 +204,8 @@ def parse_mtus(text: str) -> list[int]:
 
 
 def experiment_toml(modes: list[str], mtus: list[int], time_s: int, reps: int,
-                    window: str | None, kernel: str, accel: str) -> str:
+                    window: str | None, kernel: str, accel: str,
+                    offload: bool = True) -> str:
     """The experiment `pvx iperf` runs, as the TOML a file would hold
     (meta.json records it like any experiment file): one configuration
     per mode and MTU, named <mode>-<mtu>, modes outermost."""
@@ -214,6 +220,8 @@ def experiment_toml(modes: list[str], mtus: list[int], time_s: int, reps: int,
              "[workload.params]", f"time_s = {time_s}"]
     if window:
         lines.append(f"window = {q(window)}")
+    if not offload:
+        lines.append("offload = false")
     for m in modes:
         for mtu in mtus:
             lines += ["", f"[configs.{m}-{mtu}]", f"mode = {q(m)}", f"mtu = {mtu}"]
@@ -235,7 +243,7 @@ def cmd_iperf(args) -> int:
         if args.reps < 1:
             raise IperfError("--reps must be at least 1")
         text = experiment_toml(modes, mtus, args.time, args.reps, args.window,
-                               args.kernel, args.accel)
+                               args.kernel, args.accel, not args.no_offload)
         exp = experiments.parse(text, Path(__file__).resolve().parents[1] / "pvx")
         plan = experiments.plan(exp)
         workloads.check(workloads.spec(exp.workload.name), exp.workload.args, plan.params)

@@ -188,7 +188,8 @@ class Runner:
         assert cfg.mtu is not None
         return netrun.run(setup, qcfg, cfg.mtu, self.exp.timeout_s, log,
                           self.rundir.path / f"iperf3-server-{cfg.name}-{rep}.log",
-                          echo=True, echo_file=tap, say=self.progress.say)
+                          echo=True, echo_file=tap, say=self.progress.say,
+                          offload=self.plan.params.get("offload", True) is not False)
 
     def boot_once(self, cfg: Config, setup: boot.GuestSetup, qcfg: qemu.QemuConfig,
                   rep: int) -> dict[str, Any]:

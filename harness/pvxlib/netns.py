@@ -128,10 +128,21 @@ def qemu_wrapper(ns: str) -> list[str]:
     return ["ip", "netns", "exec", ns]
 
 
-def qemu_net_args(tap: str = TAP, mac: str = GUEST_MAC) -> list[str]:
-    """QEMU's NIC on the tap; the same in native and pv (PVX drives it in pv)."""
+# virtio-net features that let a packet cross the link bigger than the MTU
+# (TSO, UFO, GSO) or unchecksummed; off, every frame is MTU-sized and
+# checksummed by its sender, as on the paper's Gigabit Ethernet NICs.
+NO_OFFLOAD = ("csum", "guest_csum", "gso", "host_tso4", "host_tso6", "host_ecn", "host_ufo",
+              "guest_tso4", "guest_tso6", "guest_ecn", "guest_ufo")
+
+
+def qemu_net_args(tap: str = TAP, mac: str = GUEST_MAC, offload: bool = True) -> list[str]:
+    """QEMU's NIC on the tap; the same in native and pv (PVX drives it in
+    pv). offload=False offers no checksum or segmentation offload."""
+    device = f"virtio-net-pci,netdev=net0,mac={mac}"
+    if not offload:
+        device += "".join(f",{f}=off" for f in NO_OFFLOAD)
     return ["-netdev", f"tap,id=net0,ifname={tap},script=no,downscript=no",
-            "-device", f"virtio-net-pci,netdev=net0,mac={mac}"]
+            "-device", device]
 
 
 def iperf3_server_argv(ns: str, port: int = IPERF_PORT) -> list[str]:
@@ -239,7 +250,7 @@ def preflight() -> None:
 
 class Namespace:
     """`with Namespace(mtu, server_log) as ns:` then boot QEMU with
-    ns.wrapper before its argv and ns.qemu_args after it."""
+    ns.wrapper before its argv and ns.qemu_args() after it."""
 
     def __init__(self, mtu: int, server_log: TextIO | None = None,
                  say: Callable[[str], None] = lambda s: None):
@@ -256,9 +267,8 @@ class Namespace:
     def wrapper(self) -> list[str]:
         return qemu_wrapper(self.name)
 
-    @property
-    def qemu_args(self) -> list[str]:
-        return qemu_net_args()
+    def qemu_args(self, offload: bool = True) -> list[str]:
+        return qemu_net_args(offload=offload)
 
     def __enter__(self) -> "Namespace":
         self._old_term = signal.signal(signal.SIGTERM, qemu.raise_on_sigterm)

@@ -44,9 +44,10 @@ def prepare(mode: str, kernel_spec: str, mtu: int, args: list[str],
 def run(setup: boot.GuestSetup, qcfg: qemu.QemuConfig, mtu: int, timeout: float,
         log: Path, server_log: Path, echo: bool = False, echo_file: TextIO | None = None,
         say: Callable[[str], None] = lambda s: None,
-        trace: Trace | None = None) -> boot.GuestRun:
+        trace: Trace | None = None, offload: bool = True) -> boot.GuestRun:
     """Boots inside a namespace that is gone again when this returns or
-    raises (NetError for the host's side, as run_guest's for the rest)."""
+    raises (NetError for the host's side, as run_guest's for the rest).
+    offload=False: the NIC offers no checksum or segmentation offload."""
     with open(server_log, "w") as slog, netns.Namespace(mtu, slog, say=say) as ns:
         if trace is not None:
             trace.namespace = ns.name
@@ -55,7 +56,8 @@ def run(setup: boot.GuestSetup, qcfg: qemu.QemuConfig, mtu: int, timeout: float,
                 trace.namespace_inode = os.stat(f"/run/netns/{ns.name}").st_ino
             except OSError:
                 pass
-        q = dataclasses.replace(qcfg, wrapper=ns.wrapper, extra=qcfg.extra + ns.qemu_args)
+        q = dataclasses.replace(qcfg, wrapper=ns.wrapper,
+                                extra=qcfg.extra + ns.qemu_args(offload))
         return boot.run_guest(setup, q, timeout, log, echo=echo, echo_file=echo_file)
 
 

@@ -85,10 +85,11 @@ class CommandTest(unittest.TestCase):
         self.assertEqual(iperf.driver_modules("pv", None), [])
 
     def test_check(self):
-        iperf.check(["tx", "rx"], {"time_s": 10, "window": "128K"})
+        iperf.check(["tx", "rx"], {"time_s": 10, "window": "128K", "offload": False})
         for args, params in ((["tx", "tx"], {}), ([], {}), (["up"], {}),
                              (["tx"], {"time_s": 0}), (["tx"], {"time_s": True}),
-                             (["tx"], {"window": "lots"}), (["tx"], {"bogus": 1})):
+                             (["tx"], {"window": "lots"}), (["tx"], {"bogus": 1}),
+                             (["tx"], {"offload": "no"})):
             with self.assertRaises(iperf.IperfError, msg=(args, params)):
                 iperf.check(args, params)
 
@@ -108,6 +109,9 @@ class CommandTest(unittest.TestCase):
         self.assertEqual(exp.reps, 3)
         self.assertEqual(exp.workload.params, {"time_s": 10, "window": "128K"})
         matrix.check_mtus(list(exp.configs.values()), True)
+        text = iperf.experiment_toml(["native"], [500], 5, 1, None, "stock", "tcg", False)
+        self.assertEqual(experiments.parse(text, Path("x.toml")).workload.params,
+                         {"time_s": 5, "offload": False})
 
 
 class ExperimentTest(unittest.TestCase):

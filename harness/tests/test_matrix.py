@@ -200,8 +200,8 @@ class FakeNetGuests:
         return boot.GuestSetup(mode, entry, k, "console=x", mem), cmd
 
     def run(self, setup, qcfg, mtu, timeout, log, server_log, echo=False, echo_file=None,
-            say=None):
-        self.runs.append((setup.mode, mtu, server_log.name))
+            say=None, offload=True):
+        self.runs.append((setup.mode, mtu, server_log.name, offload))
         lines = ["@@PVX-UPTIME 3.5", "@@PVX-BEGIN"]
         if setup.mode == "native":
             lines += [f"@@NET eth0 virtio_net {mtu}", "@@NET ping OK 3/3",
@@ -244,7 +244,7 @@ class NetRunTest(unittest.TestCase):
         self.assertIn("iperf3-native-500-1-rx.json", files)
         self.assertEqual([r[:2] for r in fake.runs],
                          [("native", 1500), ("native", 500), ("pv", 1500), ("pv", 500)])
-        self.assertEqual(fake.runs[0][2], "iperf3-server-native-1500-1.log")
+        self.assertEqual(fake.runs[0][2:], ("iperf3-server-native-1500-1.log", True))
         self.assertIn("native          1500          800          800", out.getvalue())
         self.assertIn("pv               500       failed       failed", out.getvalue())
         self.assertIn("pv-1500: FAILED", err.getvalue())

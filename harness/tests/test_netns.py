@@ -72,6 +72,13 @@ class CommandTest(unittest.TestCase):
         self.assertEqual(argv[i + 1], "tap,id=net0,ifname=pvxtap0,script=no,downscript=no")
         self.assertEqual(argv[i + 3], "virtio-net-pci,netdev=net0,mac=52:54:00:12:34:56")
 
+    def test_no_offload(self):
+        dev = netns.qemu_net_args(offload=False)[3]
+        self.assertTrue(dev.startswith("virtio-net-pci,netdev=net0,mac=52:54:00:12:34:56,"))
+        for f in ("csum", "guest_csum", "host_tso4", "guest_tso4", "gso"):
+            self.assertIn(f",{f}=off", dev)
+        self.assertNotIn("=off", netns.qemu_net_args()[3])
+
     def test_explain_permissions(self):
         msg = netns.explain(["ip", "netns", "add", "x"],
                             "mount --make-shared /run/netns failed: Operation not permitted")

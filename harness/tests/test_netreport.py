@@ -103,7 +103,7 @@ class AggregateTest(unittest.TestCase):
         text = netreport.render(meta(), RECORDS, "results/x")
         self.assertIn("## Table 6", text)
         self.assertIn("## Every MTU of the run", text)
-        self.assertIn("| native | 1500 | TX | 2 | 2100 |", text)
+        self.assertIn("| native | 1500 | TX | 2 | 2100 | - | 2000 | 2200 | 1.10 |  |", text)
 
 
 if __name__ == "__main__":
