@@ -95,9 +95,11 @@ do for [format in "png pdf"] {
     unset xlabel
     set yrange [0 : ymax]
     set ylabel "TCP bandwidth (Mbit/s)"
-    plot for [i=0:nseries - 1] datafile index (i + 2) using 1:2:3:4 with yerrorlines \
+    # TX drawn a little left of its MTU and RX a little right, so that
+    # their min-max bars do not hide each other
+    plot for [i=0:nseries - 1] datafile index (i + 2) using ($1 / 1.02):2:3:4 with yerrorlines \
              lc rgb color(i) pt 7 ps 1.3 * PS lw 2 title columnheader(2), \
-         for [i=0:nseries - 1] datafile index (i + 2) using 1:5:6:7 with yerrorlines \
+         for [i=0:nseries - 1] datafile index (i + 2) using ($1 * 1.02):5:6:7 with yerrorlines \
              lc rgb color(i) pt 5 ps 1.2 * PS lw 2 dt (8, 5) title columnheader(5), \
          datafile index 0 using 1:2 with points lc rgb "black" pt 6 ps 2 * PS lw 2 \
              title columnheader(2), \

@@ -263,6 +263,9 @@ def render(meta: dict[str, Any], records: list[dict[str, Any]], label: str,
     paper_mtus = [m for m in iperf.PAPER_MTUS]
     lines += ["## Table 6: TCP bandwidth in Mbit/s (larger is better)", ""]
     lines += table(data, paper_mtus, True, notes) + [""]
+    if not any(m == "pv" for m in data.modes.values()):
+        lines += ["This run has no PV configuration, so no PV / native ratio: the table "
+                  "gives native Linux on this link beside the paper's rows.", ""]
     others = [m for m in data.mtus if m not in paper_mtus]
     if others:
         lines += ["## Every MTU of the run", ""]
@@ -308,8 +311,8 @@ def summary_lines(meta: dict[str, Any], records: list[dict[str, Any]]) -> list[s
 MTU_TITLE = "Figure: TCP bandwidth against the MTU"
 MTU_CAPTION = (
     "Top: iperf3 TCP bandwidth (Mbit/s, median over boots, bars from min to max) "
-    "against the link's MTU (log scale), TX solid, RX dashed, one colour per "
-    "configuration; the open symbols are the paper's Table 6 (Linux and Xen, Gigabit "
+    "against the link's MTU (log scale), TX solid and a little left of its MTU, RX "
+    "dashed and a little right, one colour per configuration; the open symbols are the paper's Table 6 (Linux and Xen, Gigabit "
     "Ethernet, ttcp). Bottom: each PV configuration divided by native at the same MTU, "
     "with the paper's Xen / Linux; 1 means no cost. A missing point is an MTU the guest "
     "did not support or a run without data (the table says which).")

@@ -104,6 +104,10 @@ class AggregateTest(unittest.TestCase):
         self.assertIn("## Table 6", text)
         self.assertIn("## Every MTU of the run", text)
         self.assertIn("| native | 1500 | TX | 2 | 2100 | - | 2000 | 2200 | 1.10 |  |", text)
+        self.assertNotIn("no PV configuration", text)
+        native_only = {"configs": {k: v for k, v in meta()["configs"].items()
+                                   if k.startswith("native")}}
+        self.assertIn("no PV configuration", netreport.render(native_only, RECORDS, "r"))
 
 
 if __name__ == "__main__":
