@@ -258,7 +258,6 @@ class Runner:
         entry["elapsed_s"] = round(entry.get("elapsed_s", 0.0) + took, 1)
         self.save()
 
-
     def network_records(self, cfg: Config, rep: int,
                         run: boot.GuestRun) -> list[dict[str, Any]]:
         """iperf.parse_output's records; each iperf3 JSON document is kept
