@@ -1,9 +1,10 @@
 """Command-line interface: `pvx boot`, `pvx test`, `pvx kernel`, `pvx run`,
-`pvx report`, `pvx report-batching`, `pvx fio`.
+`pvx report`, `pvx report-batching`, `pvx fio`, `pvx iperf`.
 
 `pvx report` writes paper/tables-3-5.md (report.py), except for a run of
 a batching experiment (workload forkexec-counters), which it hands to
-batching.py, as `pvx report-batching` does.
+batching.py, as `pvx report-batching` does, and a network run (workload
+iperf3), which netreport.py turns into paper/table-6.md.
 
 `pvx boot native|pv [options] -- CMD...`: everything after `--` is the
 guest command (argparse cannot tell a positional list after options from
@@ -129,6 +130,33 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("--accel", default="auto", choices=["auto", "tcg", "kvm"])
     f.add_argument("--out", metavar="FILE", help="result file (default results/fio-TIMESTAMP.json)")
 
+    n = sub.add_parser("iperf", help="TCP TX and RX with iperf3 against a peer in a network "
+                                     "namespace, per mode and MTU (SOSP'03 Table 6); writes "
+                                     "results/<UTC time>-iperf/ and prints Mbit/s and PV/native")
+    n.add_argument("--modes", default="native,pv", help="comma list of native,pv "
+                                                        "(default both)")
+    n.add_argument("--mtus", default="1500,500",
+                   help="comma list of MTUs in bytes, one boot each (default the paper's "
+                        "1500,500)")
+    n.add_argument("--sweep", action="store_true",
+                   help="MTUs 500,576,1000,1500,3000,9000 instead of --mtus")
+    n.add_argument("--time", type=int, default=10, metavar="S",
+                   help="seconds per iperf3 run (default 10)")
+    n.add_argument("--reps", type=int, default=1, metavar="N",
+                   help="boots per mode and MTU (default 1)")
+    n.add_argument("--window", metavar="SIZE",
+                   help="iperf3 -w, e.g. 128K (the paper's ttcp buffers); default the "
+                        "kernel's")
+    n.add_argument("--no-offload", action="store_true",
+                   help="QEMU's NIC offers no checksum or segmentation offload (TSO, GSO), "
+                        "so every frame is MTU-sized, as on the paper's NICs")
+    n.add_argument("--kernel", default="stock", help="guest kernel (see `pvx kernel`)")
+    n.add_argument("--accel", default="auto", choices=["auto", "tcg", "kvm"])
+    n.add_argument("--out", metavar="DIR", help="parent of the run's directory "
+                                                "(default results/)")
+    n.add_argument("-v", "--verbose", action="store_true",
+                   help="echo every guest console line to stderr")
+
     t = sub.add_parser("test", help="run the test suites (make test)")
     t.add_argument("--suite", action="append", default=[],
                    help="run only these suites (repeatable)")
@@ -169,11 +197,17 @@ def main(argv: list[str]) -> int:
         from . import batching
         if args.command == "report-batching" or batching.wants(args.run_dir):
             return batching.cmd_report(args)
+        from . import netreport
+        if netreport.wants(args.run_dir):
+            return netreport.cmd_report(args)
         from .report import cmd_report
         return cmd_report(args)
     if args.command == "fio":
         from .fio import cmd_fio
         return cmd_fio(args)
+    if args.command == "iperf":
+        from .iperf import cmd_iperf
+        return cmd_iperf(args)
     if args.command == "test":
         from .testrun import cmd_test
         return cmd_test(args)

@@ -19,6 +19,7 @@ from . import paths
 
 EXPERIMENTS_DIR = paths.REPO / "harness" / "experiments"
 MODES = ("native", "pv")
+MTU_RANGE = (68, 65535)            # what Linux's tap device accepts
 Scalar = str | int | float | bool
 
 
@@ -33,6 +34,7 @@ class Config:
     description: str = ""
     hv_args: list[str] = field(default_factory=list)   # pv: PVX's command line
     guest_args: str = ""               # added to the guest kernel's command line
+    mtu: int | None = None             # network workloads: the link's MTU (bytes)
 
 
 @dataclass
@@ -136,15 +138,20 @@ def _params(d: dict[str, Any], key: str, where: str) -> dict[str, Scalar]:
 
 def parse_config(name: str, d: dict[str, Any], where: str) -> Config:
     w = f"{where} [configs.{name}]"
-    _check_keys(d, {"mode", "description", "hv_args", "guest_args"}, w)
+    _check_keys(d, {"mode", "description", "hv_args", "guest_args", "mtu"}, w)
     mode = _get(d, "mode", str, w)
     if mode not in MODES:
         raise ExperimentError(f"{w}: mode = {mode!r}; known modes: {', '.join(MODES)}")
     hv_args = _get(d, "hv_args", str, w, "")
     if hv_args and mode != "pv":
         raise ExperimentError(f"{w}: hv_args applies to mode = \"pv\" only")
+    mtu = d.get("mtu")
+    if mtu is not None and (isinstance(mtu, bool) or not isinstance(mtu, int)
+                            or not MTU_RANGE[0] <= mtu <= MTU_RANGE[1]):
+        raise ExperimentError(f"{w}: mtu = {mtu!r}; a whole number of bytes, "
+                              f"{MTU_RANGE[0]}..{MTU_RANGE[1]}")
     return Config(name, mode, _get(d, "description", str, w, ""),
-                  shlex.split(hv_args), _get(d, "guest_args", str, w, ""))
+                  shlex.split(hv_args), _get(d, "guest_args", str, w, ""), mtu)
 
 
 def parse(text: str, path: Path) -> Experiment:

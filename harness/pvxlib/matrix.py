@@ -17,7 +17,17 @@ remaining boots are skipped, and the next configuration runs. A boot
 whose command finished but where some metric reported an error or none
 at all is "partial": its good metrics are kept, the rest are named.
 Ctrl-C or SIGTERM stop the run (QEMU is killed by qemu.run); what
-completed stays, and meta.json says "incomplete". Exit status: 0 if no
+completed stays, and meta.json says "incomplete".
+
+A network workload (iperf3, iperf.py) boots each time inside a fresh
+network namespace with a tap and the peer iperf3 (netns.Namespace, torn
+down after the boot whatever happens), QEMU run inside it with the NIC.
+Its guest command is per configuration (the MTU, the NIC driver's
+modules); each iperf3 JSON document is kept as
+iperf3-<config>-<rep>-<tx|rx>.json and the peer's output as
+iperf3-server-<config>-<rep>.log. A guest that finds no eth0 (or
+cannot set it up) fails the boot; an MTU the guest refuses makes it
+partial, with "not supported" in its records. Exit status: 0 if no
 configuration failed (partial boots are data: the report shows which
 metric erred and why), 1 if one did, 130 if interrupted, 64 for a usage
 error.
@@ -30,8 +40,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from . import (boot, exitcodes, experiments, guestrun, images, paths, qemu,
-               results, runmeta, workloads)
+from . import (boot, exitcodes, experiments, guestrun, images, iperf, netns, netrun,
+               paths, qemu, results, runmeta, workloads)
 from .experiments import Config, Plan
 from .progress import ConsoleTap, Progress, clock_text
 
@@ -85,7 +95,8 @@ class Runner:
         self.files, self.accel, self.verbose = files, accel, verbose
         self.exp = plan.experiment
         self.spec = workloads.spec(self.exp.workload.name)
-        self.expected = workloads.expected_metrics(self.exp.workload.args)
+        self.expected = workloads.workload_metrics(self.spec, self.exp.workload.args)
+        self.network = workloads.needs_network(self.spec)
         self.command = workloads.command(self.spec, self.exp.workload.args,
                                          experiments.param_options(plan.params))
         self.progress = Progress(plan.boots)
@@ -145,9 +156,12 @@ class Runner:
 
     def prepare(self, cfg: Config) -> boot.GuestSetup:
         guest_args = " ".join(a for a in (self.exp.guest_args, cfg.guest_args) if a)
-        setup = boot.prepare_guest(cfg.mode, self.exp.kernel, self.command, guest_args,
-                                   self.exp.mem_mib, cfg.hv_args,
-                                   extra_files=self.files)
+        if self.network:
+            setup = self.prepare_network(cfg, guest_args)
+        else:
+            setup = boot.prepare_guest(cfg.mode, self.exp.kernel, self.command, guest_args,
+                                       self.exp.mem_mib, cfg.hv_args,
+                                       extra_files=self.files)
         g = self.meta["guest"]
         g.setdefault("kernel", runmeta.kernel_info(setup.kernel))
         g.setdefault("initramfs", runmeta.file_info(initrd_of(setup)))
@@ -155,6 +169,27 @@ class Runner:
             g.setdefault("vmlinux", runmeta.file_info(setup.entry.modules[0].path))
             g.setdefault("xen_notes", setup.notes)
         return setup
+
+    def prepare_network(self, cfg: Config, guest_args: str) -> boot.GuestSetup:
+        assert cfg.mtu is not None
+        setup, command = netrun.prepare(cfg.mode, self.exp.kernel, cfg.mtu,
+                                        self.exp.workload.args, self.plan.params,
+                                        self.files, guest_args, self.exp.mem_mib,
+                                        cfg.hv_args)
+        self.meta["configs"][cfg.name]["command"] = command
+        return setup
+
+    def run_guest(self, cfg: Config, setup: boot.GuestSetup, qcfg: qemu.QemuConfig,
+                  rep: int, log: Path, tap: ConsoleTap) -> boot.GuestRun:
+        """One boot; for a network workload inside its own namespace."""
+        if not self.network:
+            return boot.run_guest(setup, qcfg, self.exp.timeout_s, log, echo=True,
+                                  echo_file=tap)
+        assert cfg.mtu is not None
+        return netrun.run(setup, qcfg, cfg.mtu, self.exp.timeout_s, log,
+                          self.rundir.path / f"iperf3-server-{cfg.name}-{rep}.log",
+                          echo=True, echo_file=tap, say=self.progress.say,
+                          offload=self.plan.params.get("offload", True) is not False)
 
     def boot_once(self, cfg: Config, setup: boot.GuestSetup, qcfg: qemu.QemuConfig,
                   rep: int) -> dict[str, Any]:
@@ -165,8 +200,7 @@ class Runner:
         self.meta["configs"][cfg.name]["reps"].append(rec)
         self.progress.begin_boot(cfg.name, rep, self.plan.reps)
         try:
-            run = boot.run_guest(setup, qcfg, self.exp.timeout_s, log, echo=True,
-                                 echo_file=tap)
+            run = self.run_guest(cfg, setup, qcfg, rep, log, tap)
         except (qemu.Interrupted, KeyboardInterrupt) as e:
             rec.update(status="interrupted", reason=f"interrupted ({e or 'SIGINT'})",
                        elapsed_s=round(self.progress.end_boot("interrupted"), 1))
@@ -174,6 +208,11 @@ class Runner:
             raise
         except images.ImageError as e:
             rec.update(status="failed", reason=f"cannot build the boot image: {e}",
+                       elapsed_s=round(self.progress.end_boot("failed"), 1))
+            self.save()
+            return rec
+        except netns.NetError as e:
+            rec.update(status="failed", reason=f"network setup failed on the host: {e}",
                        elapsed_s=round(self.progress.end_boot("failed"), 1))
             self.save()
             return rec
@@ -194,12 +233,18 @@ class Runner:
 
     def finish_boot(self, cfg: Config, rep: int, rec: dict[str, Any],
                     run: boot.GuestRun) -> None:
-        recs, problems = workloads.parse_boot(self.spec, run.result.output,
-                                              run.outcome.lines)
+        if self.network:
+            recs, problems = self.network_records(cfg, rep, run), []
+        else:
+            recs, problems = workloads.parse_boot(self.spec, run.result.output,
+                                                  run.outcome.lines)
         self.rundir.add(cfg.name, rep, recs)
         expected = self.expected + workloads.extra_expected(
             self.spec, self.exp.workload.args, cfg.mode)
         status, reason = classify_boot(run, recs, expected, problems)
+        why = iperf.setup_error(run.result.output) if self.network else None
+        if why is not None and status != "failed":
+            status, reason = "failed", f"network setup failed in the guest: {why}"
         took = self.progress.end_boot(status if not reason else f"{status}: {reason[:200]}")
         rec.update(status=status, reason=reason, exit=run.verdict.code,
                    verdict=run.verdict.message, elapsed_s=round(took, 1),
@@ -212,6 +257,20 @@ class Runner:
         entry = self.meta["configs"][cfg.name]
         entry["elapsed_s"] = round(entry.get("elapsed_s", 0.0) + took, 1)
         self.save()
+
+    def network_records(self, cfg: Config, rep: int,
+                        run: boot.GuestRun) -> list[dict[str, Any]]:
+        """iperf.parse_output's records; each iperf3 JSON document is kept
+        in the run's directory, and its file named in the record."""
+        assert cfg.mtu is not None
+        recs, raw = iperf.parse_output(run.result.output, self.exp.workload.args, cfg.mtu)
+        for r in recs:
+            text = raw.get(r["direction"])
+            if text is not None:
+                name = f"iperf3-{cfg.name}-{rep}-{r['direction']}.json"
+                results.atomic_write(self.rundir.path / name, text + "\n")
+                r["iperf3_json"] = name
+        return recs
 
 
 # ---- the command ----
@@ -240,7 +299,8 @@ def initial_meta(plan: Plan, command: str, files: dict[str, Path], accel: str,
         "configs": {c.name: {"name": c.name, "mode": c.mode,
                              "description": c.description, "hv_args": c.hv_args,
                              "guest_args": c.guest_args, "status": "pending",
-                             "reason": "", "elapsed_s": 0.0, "reps": []}
+                             "reason": "", "elapsed_s": 0.0, "reps": [],
+                             **({"mtu": c.mtu} if c.mtu is not None else {})}
                     for c in plan.configs},
     }
 
@@ -267,8 +327,22 @@ def make_plan(args) -> Plan:
     exp = experiments.load(args.experiment)
     configs = [c for c in args.configs.split(",") if c] if args.configs else None
     plan = experiments.plan(exp, configs, args.reps, args.quick)
-    workloads.check(workloads.spec(exp.workload.name), exp.workload.args, plan.params)
+    spec = workloads.spec(exp.workload.name)
+    workloads.check(spec, exp.workload.args, plan.params)
+    check_mtus(plan.configs, workloads.needs_network(spec))
     return plan
+
+
+def check_mtus(configs: list[Config], network: bool) -> None:
+    """A network workload needs an MTU on every configuration; any other
+    workload has no link to give one to."""
+    for c in configs:
+        if network and c.mtu is None:
+            raise experiments.ExperimentError(f"[configs.{c.name}]: the network workload "
+                                              "needs mtu = N (bytes)")
+        if not network and c.mtu is not None:
+            raise experiments.ExperimentError(f"[configs.{c.name}]: mtu applies to network "
+                                              "workloads (iperf3) only")
 
 
 def cmd_run(args) -> int:
@@ -277,23 +351,35 @@ def cmd_run(args) -> int:
     except (experiments.ExperimentError, workloads.WorkloadError) as e:
         print(f"pvx run: {e}", file=sys.stderr)
         return exitcodes.USAGE
+    return execute(plan, args.accel, args.out, args.verbose)[0]
+
+
+def execute(plan: Plan, accel_request: str | None, out: str | None,
+            verbose: bool) -> tuple[int, Path | None]:
+    """Runs a checked plan; (exit status, the results directory)."""
     exp = plan.experiment
     spec = workloads.spec(exp.workload.name)
     say(f"{exp.name}: {', '.join(c.name for c in plan.configs)} x {plan.reps} boot(s)")
-    say(f"building {spec.name} (make -C {spec.src} OUT={workloads.build_dir(spec)})")
+    if spec.kind != "iperf3":
+        say(f"building {spec.name} (make -C {spec.src} OUT={workloads.build_dir(spec)})")
     try:
         files = workloads.build(spec)
     except workloads.WorkloadError as e:
         print(f"pvx run: {e}", file=sys.stderr)
-        return 1
-    accel, why = qemu.choose_accel(args.accel or exp.accel, boot.kvm_canary)
+        return 1, None
+    if workloads.needs_network(spec):
+        try:
+            netns.preflight()
+        except netns.NetError as e:
+            print(f"pvx run: cannot set up the network for {spec.name}: {e}", file=sys.stderr)
+            return exitcodes.USAGE, None
+    accel, why = qemu.choose_accel(accel_request or exp.accel, boot.kvm_canary)
     command = workloads.command(spec, exp.workload.args,
                                 experiments.param_options(plan.params))
     start = time.time()
-    rundir = results.RunDir(Path(args.out) if args.out else results.RESULTS_DIR,
-                            exp.name, start)
+    rundir = results.RunDir(Path(out) if out else results.RESULTS_DIR, exp.name, start)
     meta = initial_meta(plan, command, files, accel, why, start)
-    runner = Runner(plan, rundir, meta, files, accel, args.verbose)
+    runner = Runner(plan, rundir, meta, files, accel, verbose)
     runner.save()
     say(f"results in {rundir.path}; {accel} ({why}); guest command: {command}")
     old = signal.signal(signal.SIGTERM, qemu.raise_on_sigterm)
@@ -319,5 +405,9 @@ def cmd_run(args) -> int:
         runner.save()
         for line in summary(meta):
             say(line)
+        if runner.network and rundir.records:
+            from . import netreport
+            for line in netreport.summary_lines(meta, rundir.records):
+                print(line, flush=True)
         say(f"{meta['status']} after {clock_text(end - start)}; results in {rundir.path}")
-    return code
+    return code, rundir.path

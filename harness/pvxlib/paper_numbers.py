@@ -75,3 +75,18 @@ PAPER: dict[str, dict[str, float]] = {
 # The rows the report prints, and the pair whose ratio it prints.
 REPORT_ROWS = ["L-UP", "Xen"]
 PAPER_BASE, PAPER_VMM = "L-UP", "Xen"
+
+
+# Table 6 (ttcp over Gigabit Ethernet, Mb/s, larger is better; PDF page
+# 10, paper-numbers.md section 1). Its rows are Linux, Xen, VMW and UML:
+# there is no L-UP / L-SMP split in this table. {row: {(mtu, dir): Mb/s}}
+TABLE6_SOURCE = ("Barham et al., \"Xen and the Art of Virtualization\", SOSP 2003, "
+                 "Table 6 (ttcp, Mb/s; PDF page 10), via ../shared/reference/paper-numbers.md §1")
+TABLE6_MTUS = (1500, 500)
+TABLE6: dict[str, dict[tuple[int, str], float]] = {
+    "Linux": {(1500, "tx"): 897, (1500, "rx"): 897, (500, "tx"): 602, (500, "rx"): 544},
+    "Xen": {(1500, "tx"): 897, (1500, "rx"): 897, (500, "tx"): 516, (500, "rx"): 467},
+    "VMW": {(1500, "tx"): 291, (1500, "rx"): 615, (500, "tx"): 101, (500, "rx"): 137},
+    "UML": {(1500, "tx"): 165, (1500, "rx"): 203, (500, "tx"): 61.1, (500, "rx"): 91.4},
+}
+TABLE6_ROWS = ["Linux", "Xen"]        # the rows the report prints

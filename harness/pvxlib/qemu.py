@@ -34,9 +34,12 @@ class QemuConfig:
     debug_log: Path | None = None
     gdb: bool = False            # -s -S: wait for gdb on tcp::1234
     extra: list[str] = field(default_factory=list)
+    # Runs QEMU through this, e.g. `ip netns exec NS` (netns.py). It must
+    # exec QEMU in place, so that the process group run() kills is QEMU's.
+    wrapper: list[str] = field(default_factory=list)
 
     def argv(self, iso: Path) -> list[str]:
-        a = [QEMU, "-machine", f"{self.machine},accel={self.accel}",
+        a = [*self.wrapper, QEMU, "-machine", f"{self.machine},accel={self.accel}",
              "-cpu", self.cpu, "-m", str(self.mem_mib), "-smp", str(self.smp),
              "-display", "none", "-nodefaults", "-no-reboot",
              "-serial", "stdio", "-monitor", "none", "-net", "none",
@@ -73,7 +76,9 @@ class RunResult:
     argv: list[str]
 
 
-def _kill_group(proc: subprocess.Popen) -> None:
+def kill_group(proc: subprocess.Popen) -> None:
+    """SIGTERM to proc's process group, then SIGKILL if it lingers; proc
+    must lead its own group (start_new_session=True)."""
     if proc.poll() is not None:
         return
     for sig, wait in ((signal.SIGTERM, 2.0), (signal.SIGKILL, 5.0)):
@@ -104,7 +109,7 @@ def run(argv: list[str], timeout: float,
         return RunResult(_pump(proc, start, timeout, on_output),
                          time.monotonic() - start, argv)
     finally:
-        _kill_group(proc)
+        kill_group(proc)
         if proc.stdout:
             proc.stdout.close()
         for s, h in old.items():

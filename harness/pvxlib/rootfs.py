@@ -166,6 +166,14 @@ def module_name(path: str) -> str:
     return base.split(".ko", 1)[0].replace("-", "_")
 
 
+def module_names(modules_dir: Path | None) -> set[str] | None:
+    """The names of the modules a kernel ships ('virtio_net', ...), from
+    its modules.dep; None when it ships none (everything built in)."""
+    if modules_dir is None or not (modules_dir / "modules.dep").is_file():
+        return None
+    return {module_name(p) for p in parse_modules_dep((modules_dir / "modules.dep").read_text())}
+
+
 def module_closure(names: list[str], deps: dict[str, list[str]]) -> list[str]:
     """The modules.dep paths of the named modules and all they depend on."""
     by_name = {module_name(p): p for p in deps}

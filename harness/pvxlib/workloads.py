@@ -16,6 +16,12 @@ process metric in ARGS for a fixed count, bracketed by the patched guest
 kernel's page-table hypercall counters, and also keeps PVX's end-of-boot
 counters line; the batching experiment (batching.py) reads them. check(),
 command(), extra_expected() and parse_boot() dispatch on the kind.
+
+"iperf3" (kind "iperf3", iperf.py) is the network experiment: a shell
+script, workloads/net/pvx-net, copied as it is (nothing to build), run
+against a peer in a network namespace; it needs a network (needs_network)
+and one MTU per configuration, and its command depends on both
+(iperf.command, called by matrix.py per configuration).
 """
 from __future__ import annotations
 
@@ -26,7 +32,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import forkexec, paper_numbers, paths
+from . import forkexec, iperf, paper_numbers, paths
 
 
 class WorkloadError(Exception):
@@ -40,17 +46,25 @@ class Spec:
     files: dict[str, str]              # guest path -> file name in the build dir
     program: str                       # guest path of the program to run
     suite: str                         # the "suite" field of its JSON lines
-    kind: str = "lmb"                  # lmb | forkexec-counters: see the module doc
+    kind: str = "lmb"                  # lmb | forkexec-counters | iperf3: see the module doc
 
 
 LMB_SRC = paths.REPO / "workloads" / "lmbench-like"
 LMB_FILES = {"/bin/lmb": "lmb", "/bin/lmb-hello": "lmb-hello"}
+NET_SRC = paths.REPO / "workloads" / "net"
 KNOWN = {
     "lmbench-like": Spec("lmbench-like", LMB_SRC, LMB_FILES, "/bin/lmb",
                          "pvx-lmbench-like/1"),
     "forkexec-counters": Spec("forkexec-counters", LMB_SRC, LMB_FILES, "/bin/lmb",
                               "pvx-lmbench-like/1", "forkexec-counters"),
+    "iperf3": Spec("iperf3", NET_SRC, {iperf.PROGRAM: "pvx-net"}, iperf.PROGRAM,
+                   iperf.SUITE, "iperf3"),
 }
+
+
+def needs_network(s: Spec) -> bool:
+    """Boots of this workload need netns.Namespace and QEMU's NIC."""
+    return s.kind == "iperf3"
 
 
 def spec(name: str) -> Spec:
@@ -79,7 +93,15 @@ def build_dir(s: Spec) -> Path:
 
 
 def build(s: Spec, out: Path | None = None) -> dict[str, Path]:
-    """`make -C <src> OUT=<out>`; returns {guest path: built file}."""
+    """`make -C <src> OUT=<out>`; returns {guest path: built file}. A
+    workload of scripts (iperf3) has nothing to build: its files are
+    taken from its source directory."""
+    if s.kind == "iperf3":
+        files = {dest: s.src / name for dest, name in s.files.items()}
+        missing = [str(f) for f in files.values() if not f.is_file()]
+        if missing:
+            raise WorkloadError(f"{s.name}: missing {', '.join(missing)}")
+        return files
     out = out or build_dir(s)
     out.mkdir(parents=True, exist_ok=True)
     try:
@@ -105,12 +127,19 @@ def check(s: Spec, args: list[str], params: dict) -> None:
             forkexec.check(args, params)
         except forkexec.ForkexecError as e:
             raise WorkloadError(str(e)) from e
+    if s.kind == "iperf3":
+        try:
+            iperf.check(args, params)
+        except iperf.IperfError as e:
+            raise WorkloadError(str(e)) from e
 
 
 def command(s: Spec, args: list[str], options: list[str]) -> str:
     """The guest shell command line."""
     if s.kind == "forkexec-counters":
         return forkexec.command(s.program, args, options)
+    if s.kind == "iperf3":      # the real one is per configuration (MTU, driver)
+        return f"{s.program} (per configuration: its MTU and NIC driver; see configs)"
     return shlex.join([s.program, *args, *options])
 
 
@@ -120,6 +149,13 @@ def extra_expected(s: Spec, args: list[str], mode: str) -> list[str]:
     if s.kind == "forkexec-counters":
         return forkexec.expected(args, mode)
     return []
+
+
+def workload_metrics(s: Spec, args: list[str]) -> list[str]:
+    """The records every boot must yield, in order."""
+    if s.kind == "iperf3":
+        return iperf.expected(args)
+    return expected_metrics(args)
 
 
 def expected_metrics(args: list[str]) -> list[str]:

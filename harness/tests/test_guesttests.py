@@ -94,3 +94,48 @@ class RingprobeTest(unittest.TestCase):
     def test_no_counters(self):
         problems = guesttests.ringprobe_problems("CHK ringprobe: 0", RING_CONSOLE[:2])
         self.assertIn("no counters-json line for d1", problems)
+
+class NetProblemsTest(unittest.TestCase):
+    """guesttests.net_problems: what a network boot's output must show."""
+
+    def run_of(self, output, code=0, console=()):
+        from pvxlib import boot, exitcodes, guestrun
+        result = guestrun.GuestResult(began=True, status=code, output=output)
+        outcome = boot.BootOutcome(exitcodes.RunStatus(0, "ok", False), list(console),
+                                   1.0, None)
+        return boot.GuestRun(result, guestrun.Verdict(code, f"status {code}"), outcome)
+
+    def records(self, output, mtu):
+        from pvxlib import iperf
+        return iperf.parse_output(output, ["tx", "rx"], mtu)[0]
+
+    def good(self, mtu, driver="virtio_net"):
+        import json
+        doc = {"end": {"sum_sent": {"bytes": 10, "seconds": 2, "bits_per_second": 8e8},
+                       "sum_received": {"bytes": 10, "seconds": 2,
+                                        "bits_per_second": 7e8}}}
+        return [f"@@NET eth0 {driver} {mtu}", "@@NET ping OK 3/3",
+                "@@NET-JSON tx " + json.dumps(doc), "@@NET-JSON rx " + json.dumps(doc)]
+
+    def test_good_boot(self):
+        out = self.good(500)
+        self.assertEqual(guesttests.net_problems("native", 500, self.run_of(out),
+                                                 self.records(out, 500)), [])
+
+    def test_wrong_mtu_driver_ping_and_missing_run(self):
+        out = self.good(1500, driver="e1000")[:3]
+        out[1] = "@@NET ping FAIL 0/3"
+        probs = guesttests.net_problems("native", 500, self.run_of(out, 4),
+                                        self.records(out, 500))
+        text = "\n".join(probs)
+        for want in ("exit 4", "driver is e1000", "MTU is 1500", "ping 192.0.2.1: FAIL",
+                     "rx: no iperf3 result"):
+            self.assertIn(want, text)
+
+    def test_pv_without_backend_says_so(self):
+        out = ["@@NET error no eth0 after 15 s (interfaces: lo )"]
+        console = ["(PVX) warning: module 0: unknown key 'vif' ignored"]
+        probs = guesttests.net_problems("pv", 1500, self.run_of(out, 2, console),
+                                        self.records(out, 1500))
+        self.assertIn("no eth0", probs[0])
+        self.assertTrue(any("issue #6" in p for p in probs))

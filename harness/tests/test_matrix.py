@@ -177,3 +177,74 @@ class RunTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class FakeNetGuests:
+    """netrun.prepare and netrun.run: native boots print pvx-net's lines
+    with iperf3 JSON; pv boots find no eth0 (PVX without a backend)."""
+
+    DOC = {"end": {"sum_sent": {"bytes": 10, "seconds": 10.0, "bits_per_second": 9e8},
+                   "sum_received": {"bytes": 10, "seconds": 10.0, "bits_per_second": 8e8}}}
+
+    def __init__(self):
+        self.runs = []
+
+    def prepare(self, mode, kernel, mtu, args, params, files, guest_args, mem, hv_args):
+        assert set(files) == {"/bin/pvx-net"}
+        entry = images.BootEntry("linux", Path("/k"), initrd=Path("/i")) \
+            if mode == "native" else images.BootEntry("multiboot2", Path("/hv"), [], [
+                images.Module(Path("/vmlinux"), ["dom=1", "vif=52:54:00:12:34:56"]),
+                images.Module(Path("/i"), ["dom=1", "role=ramdisk"])])
+        k = kernels.Kernel("stock", meta={"package": "linux-image-test", "version": "1"})
+        cmd = f"/bin/pvx-net {mtu} {params['time_s']} - tx,rx"
+        return boot.GuestSetup(mode, entry, k, "console=x", mem), cmd
+
+    def run(self, setup, qcfg, mtu, timeout, log, server_log, echo=False, echo_file=None,
+            say=None, offload=True):
+        self.runs.append((setup.mode, mtu, server_log.name, offload))
+        lines = ["@@PVX-UPTIME 3.5", "@@PVX-BEGIN"]
+        if setup.mode == "native":
+            lines += [f"@@NET eth0 virtio_net {mtu}", "@@NET ping OK 3/3",
+                      "@@NET-JSON tx " + json.dumps(self.DOC),
+                      "@@NET-JSON rx " + json.dumps(self.DOC), "@@PVX-END status=0"]
+        else:
+            lines += ["@@NET error no eth0 after 15 s (interfaces: lo )",
+                      "@@PVX-END status=2"]
+        log.write_text("# qemu\n" + "\n".join(lines) + "\n")
+        res = guestrun.parse(lines)
+        return boot.GuestRun(res, guestrun.verdict(setup.mode, res, OK),
+                             boot.BootOutcome(OK, lines, 20.0, log))
+
+
+class NetRunTest(unittest.TestCase):
+    def test_net_quick(self):
+        fake = FakeNetGuests()
+        with tempfile.TemporaryDirectory() as tmp, \
+                mock.patch.object(matrix.qemu, "choose_accel", return_value=("tcg", "t")), \
+                mock.patch.object(matrix.netns, "preflight"), \
+                mock.patch.object(matrix.netrun, "prepare", fake.prepare), \
+                mock.patch.object(matrix.netrun, "run", fake.run), \
+                redirect_stderr(io.StringIO()) as err, \
+                mock.patch("sys.stdout", new_callable=io.StringIO) as out:
+            args = argparse.Namespace(experiment="net-quick", configs=None, reps=None,
+                                      quick=False, out=tmp, accel=None, verbose=False)
+            code = matrix.cmd_run(args)
+            run = results.newest(Path(tmp))
+            meta, recs = results.load(run)
+            files = sorted(p.name for p in run.iterdir())
+        self.assertEqual(code, 1)                      # the pv configurations failed
+        self.assertEqual(meta["configs"]["native-500"]["status"], "ok")
+        self.assertEqual(meta["configs"]["native-500"]["mtu"], 500)
+        self.assertEqual(meta["configs"]["native-500"]["command"], "/bin/pvx-net 500 10 - tx,rx")
+        self.assertEqual(meta["configs"]["pv-1500"]["status"], "failed")
+        self.assertIn("no eth0", meta["configs"]["pv-1500"]["reason"])
+        tx = [r for r in recs if r["config"] == "native-1500" and r["name"] == "tcp_tx"][0]
+        self.assertEqual((tx["value"], tx["unit"], tx["mtu"]), (800.0, "Mbit/s", 1500))
+        self.assertEqual(tx["iperf3_json"], "iperf3-native-1500-1-tx.json")
+        self.assertIn("iperf3-native-500-1-rx.json", files)
+        self.assertEqual([r[:2] for r in fake.runs],
+                         [("native", 1500), ("native", 500), ("pv", 1500), ("pv", 500)])
+        self.assertEqual(fake.runs[0][2:], ("iperf3-server-native-1500-1.log", True))
+        self.assertIn("native          1500          800          800", out.getvalue())
+        self.assertIn("pv               500       failed       failed", out.getvalue())
+        self.assertIn("pv-1500: FAILED", err.getvalue())
