@@ -402,6 +402,62 @@ def net(mode: str, accel: str) -> Outcome:
     return Outcome(not problems, detail, "; ".join(notes))
 
 
+# The VFR in action: TCP to the peer's iperf3 port is dropped by a rule,
+# ICMP still passes, and the rule's hits and the domain's VFR drops show.
+VFR_RULES = "drop,proto=tcp,dport=5201;accept,proto=icmp"
+VFR_SCRIPT = f"""
+modprobe xen-netfront || echo "CHK modprobe: failed"
+ip link set eth0 up && ip addr add {netns.GUEST_ADDR}/24 dev eth0
+ping -c 2 -W 3 {netns.HOST_ADDR} >/dev/null; echo "CHK ping: $?"
+echo | timeout 4 nc {netns.HOST_ADDR} {netns.IPERF_PORT} >/dev/null 2>&1; echo "CHK tcp-{netns.IPERF_PORT}: $?"
+"""
+
+
+def vfr_problems(output: str, lines: list[str]) -> list[str]:
+    """ping answered, the TCP connection never made, rule 1 hit, ICMP's
+    rule 2 hit, and the domain's VFR drops counted."""
+    problems = []
+    if _value(output, "ping") != "0":
+        problems.append(f"ping through the VFR failed ({_value(output, 'ping')})")
+    if _value(output, f"tcp-{netns.IPERF_PORT}") in (None, "0"):
+        problems.append(f"TCP to port {netns.IPERF_PORT} got through a drop rule "
+                        f"({_value(output, f'tcp-{netns.IPERF_PORT}')})")
+    hits = {m.group(1): int(m.group(2)) for l in lines
+            for m in [re.search(r"\(PVX\) vfr: rule (\d+) hits (\d+)", l)] if m}
+    if not hits.get("1"):
+        problems.append(f"the drop rule was not hit ({hits})")
+    if not hits.get("2"):
+        problems.append(f"the ICMP rule was not hit ({hits})")
+    c = pvx_counters(lines) or {}
+    if not c.get("net_vfr_dropped"):
+        problems.append(f"net_vfr_dropped = {c.get('net_vfr_dropped')}")
+    return problems
+
+
+def pv_vfr(accel: str) -> Outcome:
+    """A PV guest behind `vfr=` rules, in a namespace with the iperf3 peer."""
+    import tempfile
+    try:
+        setup = boot.prepare_guest("pv", "stock", VFR_SCRIPT, kmods=["xen-netfront"],
+                                   hv_args=[f"vfr={VFR_RULES}"],
+                                   domain_args=[f"vif={netns.GUEST_MAC}"])
+    except boot.SetupError as e:
+        return Outcome(False, f"setup failed: {e}", "")
+    cfg = qemu.QemuConfig(accel=accel, mem_mib=setup.qemu_mem_mib)
+    trace = netrun.Trace()
+    with tempfile.TemporaryDirectory(prefix="pvx-net-") as tmp:
+        try:
+            run = netrun.run(setup, cfg, 1500, 200.0, boot.default_log("test-pv-vfr"),
+                             Path(tmp) / "iperf3-server.log", trace=trace)
+        except netns.NetError as e:
+            return Outcome(False, f"the host's network setup failed: {e}", "")
+    output = "\n".join(run.result.output)
+    problems = vfr_problems(output, run.outcome.lines) + netrun.leftovers(trace)
+    if run.verdict.code != 0:
+        problems.insert(0, f"exit {run.verdict.code}: {run.verdict.message}")
+    return Outcome(not problems, _report(run, problems), f"{run.outcome.elapsed:.1f} s")
+
+
 TESTS = {
     "pv-checklist": lambda accel: checklist("pv", accel),
     "native-checklist": lambda accel: checklist("native", accel),
@@ -411,6 +467,7 @@ TESTS = {
     "pv-fio-ext4": pv_fio,
     "pv-hostile-rings": pv_hostile_rings,
     "native-net": lambda accel: net("native", accel),
+    "pv-vfr": pv_vfr,
 }
 
 PENDING = {

@@ -139,3 +139,19 @@ class NetProblemsTest(unittest.TestCase):
                                         self.records(out, 1500))
         self.assertIn("no eth0", probs[0])
         self.assertTrue(any("issue #6" in p for p in probs))
+
+
+VFR_CONSOLE = ["(PVX) vfr: rule 1 hits 3", "(PVX) vfr: rule 2 hits 4",
+               '(PVX) counters-json d1: {"domain":1,"net_vfr_dropped":3}']
+
+
+class VfrTest(unittest.TestCase):
+    def test_blocked_tcp_and_passing_ping(self):
+        self.assertEqual(guesttests.vfr_problems("CHK ping: 0\nCHK tcp-5201: 143", VFR_CONSOLE), [])
+
+    def test_tcp_getting_through_is_a_problem(self):
+        problems = guesttests.vfr_problems("CHK ping: 0\nCHK tcp-5201: 0",
+                                           ["(PVX) vfr: rule 2 hits 4"])
+        self.assertTrue(any("got through a drop rule" in p for p in problems))
+        self.assertTrue(any("drop rule was not hit" in p for p in problems))
+        self.assertTrue(any("net_vfr_dropped" in p for p in problems))
