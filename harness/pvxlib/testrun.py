@@ -11,7 +11,7 @@ Suites, cheapest first:
                 boot of Debian's stock kernel running a command
 Not run by default (`--suite NAME` runs it):
   guest-pending guest tests written ahead of the hypervisor feature they need
-                (guesttests.PENDING: pv-net, until PVX serves network interfaces)
+                (guesttests.PENDING; empty at the moment)
 """
 from __future__ import annotations
 
