@@ -29,6 +29,10 @@
  *
  * Transmit: xmit() adds the chain and notifies the device unless it
  * asked not to be (VIRTQ_USED_F_NO_NOTIFY); completions free the buffer.
+ * Transmit completions raise no interrupt (VIRTQ_AVAIL_F_NO_INTERRUPT):
+ * xmit() and every interrupt collect them, and only when the queue is
+ * full are interrupts turned on until it has room again - one interrupt
+ * per received batch instead of one per sent packet as well.
  * A frame whose transport checksum the frontend left blank goes out with
  * VIRTIO_NET_HDR_F_NEEDS_CSUM (the device fills it: 5.1.6.2) if the
  * device offers VIRTIO_NET_F_CSUM, and is filled here otherwise. When
@@ -54,7 +58,7 @@
 #include <mm/heap.h>
 
 #define VNET_MAX_NICS 2
-#define VNET_POOL     320 /* netbufs: rx queue + tx queue + VIF queues */
+#define VNET_POOL     512 /* netbufs: rx queue + tx queue + VIF queues */
 #define VNET_RX_BUFS  96  /* receive buffers kept posted */
 #define RXQ	      0
 #define TXQ	      1
@@ -178,6 +182,17 @@ static void fill_header(struct vnet *vn, struct netbuf *nb)
 	}
 }
 
+static int reap_tx(struct vnet *vn);
+
+static void tx_interrupts(struct vnet *vn, int on)
+{
+	if (on)
+		vn->txq.avail->flags &= (uint16_t)~VIRTQ_AVAIL_F_NO_INTERRUPT;
+	else
+		vn->txq.avail->flags |= VIRTQ_AVAIL_F_NO_INTERRUPT;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+}
+
 static int vnet_xmit(struct netdev *dev, struct netbuf *nb)
 {
 	struct vnet *vn = dev->priv;
@@ -195,9 +210,20 @@ static int vnet_xmit(struct netdev *dev, struct netbuf *nb)
 	       (nb->gso_type == NETBUF_GSO_TCPV4 ? NETDEV_F_TSO4
 						 : NETDEV_F_TSO6))))
 		return -XEN_EINVAL;
+	/* Collected here, never calling tx_ready: the caller is the
+	 * backend, in the middle of sending. */
+	if (virtqueue_nr_free(&vn->txq) < 2)
+		reap_tx(vn);
 	if (virtqueue_nr_free(&vn->txq) < 2) {
+		/* Full: interrupt when the device frees some, then look
+		 * once more in case it did before the flag was seen. */
 		vn->tx_waiting = 1;
-		return -XEN_EBUSY;
+		tx_interrupts(vn, 1);
+		reap_tx(vn);
+		if (vn->broken || virtqueue_nr_free(&vn->txq) < 2)
+			return -XEN_EBUSY;
+		vn->tx_waiting = 0;
+		tx_interrupts(vn, 0);
 	}
 	fill_header(vn, nb);
 	buf[0] =
@@ -224,22 +250,35 @@ static void vnet_break(struct vnet *vn)
 	virtio_pci_reset(&vn->vp);
 }
 
-static void drain_tx(struct vnet *vn)
+/* Frees the buffers of completed transmissions; how many. */
+static int reap_tx(struct vnet *vn)
 {
 	void *cookie;
 	uint32_t len;
 	int r, freed = 0;
 
+	if (vn->broken)
+		return 0;
 	while ((r = virtqueue_get_used(&vn->txq, &cookie, &len)) == 1) {
 		netbuf_free(cookie);
-		freed = 1;
+		freed++;
 	}
-	if (r < 0) {
+	if (r < 0)
 		vnet_break(vn);
+	return freed;
+}
+
+/* From the interrupt: collect, and tell a waiting backend there is
+ * room again. */
+static void drain_tx(struct vnet *vn)
+{
+	int freed = reap_tx(vn);
+
+	if (vn->broken)
 		return;
-	}
 	if (freed && vn->tx_waiting) {
 		vn->tx_waiting = 0;
+		tx_interrupts(vn, 0);
 		if (vn->dev.tx_ready)
 			vn->dev.tx_ready(&vn->dev);
 	}
@@ -350,6 +389,7 @@ static int vnet_setup(struct vnet *vn, struct pci_dev *pci)
 		return err;
 	}
 	vn->gsi = irq_attach_pci(pci, vnet_interrupt, vn);
+	tx_interrupts(vn, 0);
 	virtio_pci_driver_ok(&vn->vp);
 	vnet_refill(&vn->dev);
 	return 0;

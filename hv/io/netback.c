@@ -78,7 +78,7 @@
 #include <xen/io/xenbus.h>
 
 #define NR_TX_SLOTS  __CONST_RING_SIZE(netif_tx, PAGE_SIZE)
-#define VIF_RXQ_MAX  64
+#define VIF_RXQ_MAX  256
 #define VIF_TX_BATCH 16
 #define MAX_VIFS     MAX_BOOT_DOMAINS
 /* Report the first few malformed packets of each VIF, count the rest. */
