@@ -94,3 +94,14 @@ class RingprobeTest(unittest.TestCase):
     def test_no_counters(self):
         problems = guesttests.ringprobe_problems("CHK ringprobe: 0", RING_CONSOLE[:2])
         self.assertIn("no counters-json line for d1", problems)
+
+
+class VbdBytesTest(unittest.TestCase):
+    def test_extents_in_vbd_order(self):
+        image = bytes(range(256)) * 2 * 64          # 64 sectors of 512 bytes
+        sector = lambda n: image[n * 512:(n + 1) * 512]
+        extents = [(10, 2), (40, 3), (5, 1)]
+        self.assertEqual(guesttests.vbd_bytes(image, extents, 0, 6),
+                         sector(10) + sector(11) + sector(40) + sector(41) + sector(42) + sector(5))
+        self.assertEqual(guesttests.vbd_bytes(image, extents, 1, 2), sector(11) + sector(40))
+        self.assertEqual(guesttests.vbd_spec(extents), "vbd=0:10:2+40:3+5:1:w")
