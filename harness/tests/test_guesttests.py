@@ -155,3 +155,14 @@ class VfrTest(unittest.TestCase):
         self.assertTrue(any("got through a drop rule" in p for p in problems))
         self.assertTrue(any("drop rule was not hit" in p for p in problems))
         self.assertTrue(any("net_vfr_dropped" in p for p in problems))
+
+
+class VbdBytesTest(unittest.TestCase):
+    def test_extents_in_vbd_order(self):
+        image = bytes(range(256)) * 2 * 64          # 64 sectors of 512 bytes
+        sector = lambda n: image[n * 512:(n + 1) * 512]
+        extents = [(10, 2), (40, 3), (5, 1)]
+        self.assertEqual(guesttests.vbd_bytes(image, extents, 0, 6),
+                         sector(10) + sector(11) + sector(40) + sector(41) + sector(42) + sector(5))
+        self.assertEqual(guesttests.vbd_bytes(image, extents, 1, 2), sector(11) + sector(40))
+        self.assertEqual(guesttests.vbd_spec(extents), "vbd=0:10:2+40:3+5:1:w")

@@ -17,7 +17,7 @@ struct module_words {
 	uint64_t dom, mem;
 	unsigned int role;
 	char cmdline[GUEST_CMDLINE_MAX];
-	char vbd[64], vif[32];
+	char vbd[200], vif[32];
 	int has_dom, has_mem, has_cmdline, has_vbd, has_vif;
 };
 
@@ -34,23 +34,62 @@ static int parse_field(const char **s, uint64_t *v)
 	return parse_uint(num, v);
 }
 
+/* Parses START:COUNT of one extent, ending at '+' (more follow) or ':'
+ * (the mode follows). */
+static int parse_extent(const char **s, struct vbd_extent *e)
+{
+	char num[24];
+	size_t n;
+	uint64_t v[2];
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		for (n = 0;
+		     **s && !strchr(i ? "+:" : ":", **s) && n + 1 < sizeof(num);
+		     n++)
+			num[n] = *(*s)++;
+		num[n] = '\0';
+		if (!**s || parse_uint(num, &v[i]))
+			return -1;
+		(*s)++;
+	}
+	*e = (struct vbd_extent){ v[0], v[1] };
+	return e->start + e->count < e->start ? -1 : 0;
+}
+
 int vbd_parse(const char *spec, struct vbd_config *out, char *err,
 	      size_t errlen)
 {
-	uint64_t disk, start, count;
+	struct vbd_config v = { .nr_ext = 0 };
+	uint64_t disk;
 	const char *s = spec;
+	int more = 1;
 
-	if (parse_field(&s, &disk) || parse_field(&s, &start) ||
-	    parse_field(&s, &count) || (strcmp(s, "r") && strcmp(s, "w")) ||
-	    disk >= MAX_BOOT_DISKS || start + count < start) {
-		snprintf(err, errlen,
-			 "vbd=%s: expected DISK:START:COUNT:r|w, e.g. 0:0:0:w",
-			 spec);
-		return -1;
+	if (parse_field(&s, &disk) || disk >= MAX_BOOT_DISKS)
+		goto bad;
+	while (more) {
+		if (v.nr_ext == VBD_MAX_EXTENTS ||
+		    parse_extent(&s, &v.ext[v.nr_ext]))
+			goto bad;
+		more = s[-1] == '+';
+		v.nr_ext++;
 	}
-	*out = (struct vbd_config){ (unsigned int)disk, start, count,
-				    !strcmp(s, "w") };
+	if (strcmp(s, "r") && strcmp(s, "w"))
+		goto bad;
+	for (unsigned int i = 0; i < v.nr_ext; i++)
+		if (v.ext[i].count == 0 && v.nr_ext > 1)
+			goto bad;
+	v.disk = (unsigned int)disk;
+	v.writable = !strcmp(s, "w");
+	*out = v;
 	return 0;
+bad:
+	snprintf(err, errlen,
+		 "vbd=%s: expected DISK:START:COUNT[+START:COUNT...]:r|w "
+		 "(at most %u extents; COUNT 0, to the end, only alone), "
+		 "e.g. 0:0:0:w",
+		 spec, VBD_MAX_EXTENTS);
+	return -1;
 }
 
 static int hex_digit(char c)

@@ -1,7 +1,10 @@
 /*
  * The block backend (SOSP'03 3.3.6, Figure 1; PV-BOOT.md 7.1-7.3): the
- * hypervisor serves a domain's virtual block device (VBD: an extent of a
- * machine disk with an access mode) to Linux's unmodified xen-blkfront.
+ * hypervisor serves a domain's virtual block device (VBD: a list of
+ * extents of a machine disk with an access mode) to Linux's unmodified
+ * xen-blkfront. A request that crosses from one extent into the next
+ * becomes one disk request per extent (io/vbd.c), answered when all of
+ * them completed.
  *
  * Handshake, through the in-hypervisor xenstore: the backend directory
  * starts in InitWait with sectors/info/sector-size; when the frontend
@@ -43,6 +46,7 @@
 #include <io/blkback.h>
 #include <io/blkif_check.h>
 #include <io/blkif_order.h>
+#include <io/vbd.h>
 #include <io/xenbus_backend.h>
 #include <mm/frame_table.h>
 
@@ -59,14 +63,21 @@ struct slot {
 	uint8_t op;
 	unsigned int nr_handles;
 	grant_handle_t handles[BLKIF_MAX_SEGMENTS_PER_REQUEST];
-	struct blkdev_req breq;
+	/* The disk requests: one per extent the request touches. */
+	struct blkdev_req breq[VBD_MAX_EXTENTS];
+	unsigned int nr_pieces, next; /* next: first not yet submitted */
+	unsigned int pending;	      /* pieces not yet completed */
+	int failed;		      /* a piece failed */
+	struct blkdev_seg seg[BLKDEV_MAX_SEGS]; /* the request's, in the VBD */
 	struct blkback *bb;
 };
 
 struct blkback {
 	struct domain *d;
 	struct blkdev *dev;
-	uint64_t start, nr_sectors; /* the VBD's extent */
+	struct vbd_extent ext[VBD_MAX_EXTENTS]; /* the VBD */
+	unsigned int nr_ext;
+	uint64_t nr_sectors;
 	int read_only;
 	struct xb_dev xb; /* xenstore directories */
 	int connected, broken;
@@ -132,17 +143,27 @@ static void order_done(struct blkback *bb, uint8_t op)
 	}
 }
 
+/* Every piece of s has completed (or will never be sent): answer. */
+static void finish(struct blkback *bb, struct slot *s)
+{
+	release_grants(bb, s);
+	s->in_use = 0;
+	if (bb->connected)
+		respond(bb, s->id, s->op,
+			s->failed ? BLKIF_RSP_ERROR : BLKIF_RSP_OKAY);
+	order_done(bb, s->op);
+}
+
 static void request_done(struct blkdev_req *breq)
 {
 	struct slot *s = breq->cookie;
 	struct blkback *bb = s->bb;
 
-	release_grants(bb, s);
-	s->in_use = 0;
-	if (bb->connected)
-		respond(bb, s->id, s->op,
-			breq->status ? BLKIF_RSP_ERROR : BLKIF_RSP_OKAY);
-	order_done(bb, s->op);
+	if (breq->status)
+		s->failed = 1;
+	if (--s->pending)
+		return;
+	finish(bb, s);
 	serve(bb);
 }
 
@@ -164,7 +185,7 @@ static int take_grants(struct blkback *bb, struct slot *s,
 				   &s->handles[s->nr_handles]) != GNTST_okay)
 			return -XEN_EPERM;
 		s->nr_handles++;
-		s->breq.seg[i] = (struct blkdev_seg){
+		s->seg[i] = (struct blkdev_seg){
 			(mfn << PAGE_SHIFT) + g->first_sect * SECTOR,
 			(g->last_sect - g->first_sect + 1u) * SECTOR
 		};
@@ -179,20 +200,70 @@ static enum blkdev_op blk_op(uint8_t op)
 	return op == BLKIF_OP_WRITE ? BLKDEV_WRITE : BLKDEV_FLUSH;
 }
 
-/* Submits a prepared slot: 1 if the device took it (or it failed and was
- * answered), 0 if the device is full and it must wait. */
+/* Submits the slot's pieces not yet sent: 1 if the device took them (or
+ * one failed and the rest will never be sent), 0 if the device is full
+ * and the slot waits. A piece may complete inside the device's submit,
+ * so once the last piece is handed over the slot may already be
+ * answered and reused: it is not touched after that. */
 static int submit(struct blkback *bb, struct slot *s)
 {
-	int rc = bb->dev->submit(bb->dev, &s->breq);
+	s->waiting = 0;
+	while (s->next < s->nr_pieces) {
+		unsigned int i = s->next++;
+		int last = s->next == s->nr_pieces;
+		int rc = bb->dev->submit(bb->dev, &s->breq[i]);
 
-	s->waiting = rc == -XEN_EBUSY;
-	if (rc == 0 || s->waiting)
-		return !s->waiting;
-	release_grants(bb, s);
-	s->in_use = 0;
-	respond(bb, s->id, s->op, BLKIF_RSP_ERROR);
-	order_done(bb, s->op);
+		if (rc == -XEN_EBUSY) {
+			s->next = i; /* piece i is pending: s stays */
+			s->waiting = 1;
+			return 0;
+		}
+		if (rc) {
+			/* Pieces i.. never complete; s is failed. */
+			s->failed = 1;
+			s->pending -= s->nr_pieces - i;
+			s->next = s->nr_pieces;
+			if (s->pending == 0)
+				finish(bb, s);
+			return 1;
+		}
+		if (last)
+			return 1;
+	}
 	return 1;
+}
+
+/* Builds the slot's disk requests; 0, or -1 if the request does not map
+ * onto the VBD's extents (blkif_check_request already bounded it). */
+static int build_pieces(struct blkback *bb, struct slot *s,
+			const blkif_request_t *req)
+{
+	struct vbd_piece p[VBD_MAX_EXTENTS];
+	int i, n = 1;
+
+	if (req->operation == BLKIF_OP_FLUSH_DISKCACHE) {
+		/* A flush carries no data: its sector number means nothing. */
+		p[0].sector = 0;
+		p[0].nr_segs = 0;
+	} else {
+		n = vbd_split(bb->ext, bb->nr_ext, req->sector_number, s->seg,
+			      req->nr_segments, p, VBD_MAX_EXTENTS);
+		if (n <= 0)
+			return -1;
+	}
+	for (i = 0; i < n; i++) {
+		struct blkdev_req *b = &s->breq[i];
+
+		*b = (struct blkdev_req){ .op = blk_op(req->operation),
+					  .sector = p[i].sector,
+					  .nr_segs = p[i].nr_segs,
+					  .done = request_done,
+					  .cookie = s };
+		memcpy(b->seg, p[i].seg, p[i].nr_segs * sizeof(b->seg[0]));
+	}
+	s->nr_pieces = s->pending = (unsigned int)n;
+	s->next = 0;
+	return 0;
 }
 
 static void start_request(struct blkback *bb, struct slot *s,
@@ -210,18 +281,14 @@ static void start_request(struct blkback *bb, struct slot *s,
 			 req->id);
 		bad = BLKIF_RSP_ERROR;
 	}
+	if (bad == BLKIF_RSP_OKAY && build_pieces(bb, s, req))
+		bad = BLKIF_RSP_ERROR;
 	if (bad != BLKIF_RSP_OKAY) {
 		release_grants(bb, s);
 		s->in_use = 0;
 		respond(bb, req->id, req->operation, bad);
 		return;
 	}
-	s->breq.op = blk_op(req->operation);
-	/* A flush carries no data: its sector number means nothing. */
-	s->breq.sector = req->nr_segments ? bb->start + req->sector_number : 0;
-	s->breq.nr_segs = req->nr_segments;
-	s->breq.done = request_done;
-	s->breq.cookie = s;
 	if (blkif_order_admit(&bb->order, is_fence(req->operation)) ==
 	    BLKIF_HOLD) {
 		bb->held = s;
@@ -366,24 +433,34 @@ static int write_nodes(struct blkback *bb)
 	       xb_write_uint(x, x->be, "feature-flush-cache", 1);
 }
 
-static int resolve_extent(struct blkback *bb, const struct vbd_config *vbd)
+/* The VBD's extents on its disk, each checked to lie inside it. */
+static int resolve_extents(struct blkback *bb, const struct vbd_config *vbd)
 {
+	uint64_t disk;
+	unsigned int i;
+
 	bb->dev = blkdev_get(vbd->disk);
 	if (!bb->dev) {
 		printk("(PVX) error: vbd: there is no disk %u\n", vbd->disk);
 		return -XEN_ENODEV;
 	}
-	bb->start = vbd->start;
-	bb->nr_sectors = vbd->count ? vbd->count
-				    : bb->dev->nr_sectors - vbd->start;
-	if (vbd->start > bb->dev->nr_sectors ||
-	    bb->nr_sectors > bb->dev->nr_sectors - vbd->start) {
-		printk("(PVX) error: vbd: sectors %lu+%lu lie outside %s (%lu "
-		       "sectors)\n",
-		       vbd->start, bb->nr_sectors, bb->dev->name,
-		       bb->dev->nr_sectors);
-		return -XEN_EINVAL;
+	disk = bb->dev->nr_sectors;
+	bb->nr_ext = vbd->nr_ext;
+	for (i = 0; i < vbd->nr_ext; i++) {
+		struct vbd_extent e = vbd->ext[i];
+
+		if (e.count == 0 && e.start <= disk)
+			e.count = disk - e.start; /* to the end */
+		if (e.count == 0 || e.start > disk ||
+		    e.count > disk - e.start) {
+			printk("(PVX) error: vbd: extent %u (sectors %lu+%lu) "
+			       "does not lie inside %s (%lu sectors)\n",
+			       i + 1, e.start, e.count, bb->dev->name, disk);
+			return -XEN_EINVAL;
+		}
+		bb->ext[i] = e;
 	}
+	bb->nr_sectors = vbd_sectors(bb->ext, bb->nr_ext);
 	bb->read_only = !vbd->writable || bb->dev->read_only;
 	return 0;
 }
@@ -396,7 +473,7 @@ int blkback_setup(struct domain *d, const struct vbd_config *vbd)
 	memset(bb, 0, sizeof(*bb));
 	bb->d = d;
 	d->blkback = bb;
-	rc = resolve_extent(bb, vbd);
+	rc = resolve_extents(bb, vbd);
 	if (rc)
 		return rc;
 	if (xb_create(&bb->xb, d->domid, "vbd", VDEV) || write_nodes(bb) ||
@@ -405,8 +482,10 @@ int blkback_setup(struct domain *d, const struct vbd_config *vbd)
 		       "written\n");
 		return -XEN_ENOMEM;
 	}
-	pr_info("d%u: vbd xvda = %s sectors %lu+%lu, %s\n", d->domid,
-		bb->dev->name, bb->start, bb->nr_sectors,
+	pr_info("d%u: vbd xvda = %s, %u extent%s from sector %lu, %lu "
+		"sectors, %s\n",
+		d->domid, bb->dev->name, bb->nr_ext, bb->nr_ext > 1 ? "s" : "",
+		bb->ext[0].start, bb->nr_sectors,
 		bb->read_only ? "read-only" : "read-write");
 	return 0;
 }

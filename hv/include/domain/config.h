@@ -29,15 +29,24 @@
 #define NO_MODULE	   (-1)
 
 /*
- * A virtual block device (SOSP'03 3.3.6): an extent of one of the
- * machine's disks with an access mode, given to a domain as xvda.
- *   vbd=DISK:START:COUNT:MODE   DISK the disk's index (disk modules and
- *   devices in order), START the first sector, COUNT sectors (0: to the
- *   end of the disk), MODE r or w.
+ * A virtual block device (SOSP'03 3.3.6): a list of extents of one of
+ * the machine's disks with an access mode, given to a domain as xvda,
+ * whose sectors are the extents' sectors one after the other.
+ *   vbd=DISK:START:COUNT[+START:COUNT...]:MODE
+ *   DISK the disk's index (disk modules and devices in order), each
+ *   extent's first sector START and its COUNT sectors (COUNT 0: to the end
+ *   of the disk, for a VBD of one extent only), MODE r or w.
  */
+#define VBD_MAX_EXTENTS 8
+
+struct vbd_extent {
+	uint64_t start, count; /* 512-byte sectors */
+};
+
 struct vbd_config {
 	unsigned int disk;
-	uint64_t start, count; /* 512-byte sectors */
+	struct vbd_extent ext[VBD_MAX_EXTENTS];
+	unsigned int nr_ext;
 	int writable;
 };
 
