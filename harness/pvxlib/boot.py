@@ -114,6 +114,9 @@ def cmd_boot(args) -> int:
         print("pvx boot hv: takes no command (did you mean `pvx boot pv`?)",
               file=sys.stderr)
         return exitcodes.USAGE
+    if getattr(args, "net", None) is not None:
+        print("pvx boot hv: --net is for native and pv guests", file=sys.stderr)
+        return exitcodes.USAGE
     try:
         modules = [parse_module(m) for m in args.module]
         entry = hv_entry(shlex.split(args.hv_args), modules)
@@ -262,9 +265,12 @@ def cmd_boot_guest(args) -> int:
         extra = [parse_module(m) for m in args.module]
         if extra and args.config == "native":
             raise SetupError("--module applies to hv and pv only")
+        net_mtu = getattr(args, "net", None)
+        net = net_inputs(args) if net_mtu is not None else {}
         setup = prepare_guest(args.config, args.kernel, command_string(args.cmd),
                               args.guest_args, args.mem or GUEST_MEM_MIB,
-                              shlex.split(args.hv_args), args.kmod, extra)
+                              shlex.split(args.hv_args), args.kmod + net.get("kmods", []),
+                              extra, **{k: v for k, v in net.items() if k != "kmods"})
     except (SetupError, images.ImageError, ValueError) as e:
         print(f"pvx boot {args.config}: {e}", file=sys.stderr)
         return exitcodes.USAGE
@@ -277,8 +283,15 @@ def cmd_boot_guest(args) -> int:
     timeout = 24 * 3600.0 if args.gdb else (args.timeout or GUEST_TIMEOUT)
     print(describe_setup(setup, cfg, why, log), file=sys.stderr)
     try:
-        run = run_guest(setup, cfg, timeout, log, echo=not args.quiet, echo_file=sys.stderr)
+        if net_mtu is not None:
+            run = run_guest_on_net(setup, cfg, net_mtu, timeout, log, not args.quiet)
+        else:
+            run = run_guest(setup, cfg, timeout, log, echo=not args.quiet,
+                            echo_file=sys.stderr)
     except images.ImageError as e:
+        print(f"pvx boot: {e}", file=sys.stderr)
+        return exitcodes.USAGE
+    except SetupError as e:                 # the host's side of --net
         print(f"pvx boot: {e}", file=sys.stderr)
         return exitcodes.USAGE
     except qemu.Interrupted as e:
@@ -286,6 +299,38 @@ def cmd_boot_guest(args) -> int:
         return exitcodes.INTERRUPTED
     report_guest(run)
     return run.verdict.code
+
+
+def net_inputs(args) -> dict:
+    """--net MTU: prepare_guest's extra inputs for the network experiment's
+    link (netrun.py): the NIC driver's modules, iperf3 and /bin/pvx-net in
+    the initramfs, a PV domain's vif=."""
+    from . import iperf, netns, netrun, workloads
+    try:
+        netns.check_mtu(args.net)
+        files = workloads.build(workloads.spec("iperf3"))
+    except (netns.NetError, workloads.WorkloadError) as e:
+        raise SetupError(str(e)) from e
+    return {"kmods": netrun.driver_modules(args.config, args.kernel),
+            "host_tools": iperf.HOST_TOOLS, "extra_files": files,
+            "domain_args": netrun.domain_args(args.config)}
+
+
+def run_guest_on_net(setup: GuestSetup, cfg: qemu.QemuConfig, mtu: int, timeout: float,
+                     log: Path, echo: bool) -> GuestRun:
+    """run_guest inside a network namespace with the peer (netrun.run); the
+    peer's output goes beside the console log."""
+    from . import netns, netrun
+    server_log = log.with_name(log.stem + "-iperf3-server.log")
+    print(f"pvx: network: tap at {netns.HOST_ADDR}/{netns.PREFIX_LEN}, MTU {mtu}, "
+          f"iperf3 -s there (log {server_log}); the guest is {netns.GUEST_ADDR}",
+          file=sys.stderr)
+    try:
+        return netrun.run(setup, cfg, mtu, timeout, log, server_log, echo=echo,
+                          echo_file=sys.stderr,
+                          say=lambda m: print(f"pvx: {m}", file=sys.stderr))
+    except netns.NetError as e:
+        raise SetupError(f"cannot set up the network: {e}") from e
 
 
 def report_guest(run: GuestRun) -> None:

@@ -76,6 +76,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="extra QEMU arguments, shell-quoted (repeatable), e.g. "
                         "'-drive file=disk.img,format=raw,if=none,id=d0 "
                         "-device virtio-blk-pci,drive=d0'")
+    b.add_argument("--net", type=int, metavar="MTU",
+                   help="native/pv: put the guest on the network experiment's link: a "
+                        "private network namespace with a tap at 192.0.2.1/24 and this "
+                        "MTU, iperf3 -s there, QEMU's virtio-net NIC (pv: vif= on the "
+                        "domain), iperf3, /bin/pvx-net and the NIC driver's modules in "
+                        "the initramfs; e.g. -- 'pvx-net 1500 5 - tx,rx xen-netfront'")
     b.add_argument("--gdb", action="store_true",
                    help="start paused with a gdb stub on tcp::1234 (no timeout)")
 

@@ -145,7 +145,10 @@ def setup_error(output: list[str]) -> str | None:
 def parse_output(output: list[str], args: list[str],
                  mtu: int) -> tuple[list[dict[str, Any]], dict[str, str]]:
     """(records, raw): one record per direction asked for, and the raw
-    iperf3 JSON text per direction found."""
+    iperf3 JSON text per direction found. No records at all when pvx-net
+    printed nothing (the boot never got to it: the run's status says why)."""
+    if not any(line.startswith(("@@NET ", JSON_MARK)) for line in output):
+        return [], {}
     info: dict[str, Any] = {"mtu": mtu}
     raw: dict[str, str] = {}
     unsupported = None

@@ -14,8 +14,6 @@ tap link inside one host under an emulator, so only the ratios compare.
 """
 from __future__ import annotations
 
-import math
-import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path

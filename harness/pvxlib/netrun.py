@@ -23,21 +23,32 @@ class Trace:
     server_pid: int | None = None
 
 
+def driver_modules(mode: str, kernel_spec: str) -> list[str]:
+    """The NIC driver's modules this kernel needs loaded (none if built in);
+    raises boot.SetupError."""
+    try:
+        k = kernels.resolve(kernel_spec)
+        return iperf.driver_modules(mode, rootfs.module_names(k.modules_dir))
+    except (kernels.KernelError, OSError) as e:
+        raise boot.SetupError(str(e)) from e
+
+
+def domain_args(mode: str) -> list[str] | None:
+    """A PV domain's VIF, on its kernel module line."""
+    return [f"vif={netns.GUEST_MAC}"] if mode == "pv" else None
+
+
 def prepare(mode: str, kernel_spec: str, mtu: int, args: list[str],
             params: dict[str, Any], files: dict[str, Path], guest_args: str = "",
             mem_mib: int = boot.GUEST_MEM_MIB,
             hv_args: list[str] | None = None) -> tuple[boot.GuestSetup, str]:
     """(setup, the guest command); raises boot.SetupError."""
-    try:
-        k = kernels.resolve(kernel_spec)
-        modules = iperf.driver_modules(mode, rootfs.module_names(k.modules_dir))
-    except (kernels.KernelError, OSError) as e:
-        raise boot.SetupError(str(e)) from e
+    modules = driver_modules(mode, kernel_spec)
     command = iperf.command(args, params, mtu, modules)
     setup = boot.prepare_guest(
         mode, kernel_spec, command, guest_args, mem_mib, hv_args,
         kmods=modules, extra_files=files, host_tools=iperf.HOST_TOOLS,
-        domain_args=[f"vif={netns.GUEST_MAC}"] if mode == "pv" else None)
+        domain_args=domain_args(mode))
     return setup, command
 
 

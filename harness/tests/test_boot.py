@@ -93,3 +93,24 @@ class MemSizeTest(unittest.TestCase):
         for bad in ("", "0", "12Q", "M", "-5"):
             with self.assertRaises(argparse.ArgumentTypeError):
                 mem_mib(bad)
+
+
+class NetOptionTest(unittest.TestCase):
+    """`pvx boot --net MTU`: refused where it cannot apply, before any boot."""
+
+    def run_main(self, argv):
+        import contextlib
+        import io
+        err = io.StringIO()
+        with contextlib.redirect_stderr(err):
+            return main(argv), err.getvalue()
+
+    def test_not_for_the_bare_hypervisor(self):
+        code, err = self.run_main(["boot", "hv", "--net", "1500"])
+        self.assertEqual(code, 64)
+        self.assertIn("--net is for native and pv", err)
+
+    def test_mtu_checked_first(self):
+        code, err = self.run_main(["boot", "native", "--net", "10", "--", "true"])
+        self.assertEqual(code, 64)
+        self.assertIn("MTU 10", err)

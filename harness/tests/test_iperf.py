@@ -53,6 +53,10 @@ class ParseTest(unittest.TestCase):
         self.assertNotIn("error", recs[0])
         self.assertIn("no iperf3 result", recs[1]["error"])
 
+    def test_nothing_from_a_boot_that_never_ran_it(self):
+        self.assertEqual(iperf.parse_output(["Kernel panic - not syncing: x"], ["tx"], 1500),
+                         ([], {}))
+
     def test_no_eth0_is_a_setup_error(self):
         out = ["@@NET error no eth0 after 15 s (interfaces: lo )"]
         self.assertIn("no eth0", iperf.setup_error(out))

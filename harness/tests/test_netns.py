@@ -98,3 +98,48 @@ class ListenTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class TeardownTest(unittest.TestCase):
+    """Namespace with `ip` faked: a setup step that fails still removes
+    what was made, and the error says what to do."""
+
+    def fake_ip(self, fail_on):
+        import subprocess
+        calls = []
+
+        def ip(argv):
+            calls.append(argv)
+            bad = fail_on in argv
+            return subprocess.CompletedProcess(argv, 2 if bad else 0,
+                                               "Error: mtu less than device minimum.\n"
+                                               if bad else "")
+        return ip, calls
+
+    def test_failed_step_removes_the_namespace(self):
+        from unittest import mock
+        import signal
+        before = signal.getsignal(signal.SIGTERM)
+        ip, calls = self.fake_ip("mtu")
+        with mock.patch.object(netns, "_ip", ip), \
+                mock.patch.object(netns, "remove_stale", return_value=[]), \
+                mock.patch.object(netns, "namespace_pids", return_value=[]), \
+                mock.patch.object(netns, "list_namespaces", return_value=[]):
+            ns = netns.Namespace(1500)
+            with self.assertRaisesRegex(netns.NetError, "refused this MTU"):
+                with ns:
+                    self.fail("the body must not run")
+        self.assertEqual(calls[0][:3], ["ip", "netns", "add"])
+        self.assertEqual(calls[-1], ["ip", "netns", "del", ns.name])
+        self.assertIsNone(ns.server)
+        self.assertIs(signal.getsignal(signal.SIGTERM), before)
+
+    def test_nothing_to_remove_when_the_namespace_was_never_made(self):
+        from unittest import mock
+        ip, calls = self.fake_ip("add")
+        with mock.patch.object(netns, "_ip", ip), \
+                mock.patch.object(netns, "remove_stale", return_value=[]):
+            with self.assertRaises(netns.NetError):
+                with netns.Namespace(1500):
+                    pass
+        self.assertEqual(len(calls), 1)
