@@ -13,6 +13,11 @@ and natively, checked the way issue #3 asks, one boot per test:
   pv-guest-crash
       `echo c > /proc/sysrq-trigger`: the domain ends with a crash report
       and PVX's guest-crash status; the hypervisor itself does not panic.
+  mode-<mode>, security-<mode>
+      issue 7's tests under every memory-virtualization mode: a
+      multi-process stress and memcheck with the mode shown in force by
+      the counters, and hostile page-table updates by plain store and
+      hypercall (modetests.py).
 """
 from __future__ import annotations
 
@@ -21,7 +26,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import boot, checks, exitcodes, fio, images, qemu, workloads
+from . import boot, checks, exitcodes, fio, images, modetests, qemu, workloads
 
 CHECKLIST = r"""
 echo "CHK uname: $(uname -a)"
@@ -256,4 +261,5 @@ TESTS = {
     "pv-block": pv_block,
     "pv-block-virtio": lambda accel: pv_block(accel, virtio=True),
     "pv-fio-ext4": pv_fio,
+    **modetests.tests(),
 }
