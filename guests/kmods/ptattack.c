@@ -58,6 +58,18 @@ fault:
 	return -EFAULT;
 }
 
+/* The low half only (the frame number's low bits and the flags): the
+ * hypervisor must merge it into the whole entry before checking it. */
+static int store_mov32(pteval_t *p, pteval_t v)
+{
+	u32 lo = (u32)v;
+
+	__put_kernel_nofault((u32 *)p, &lo, u32, fault);
+	return 0;
+fault:
+	return -EFAULT;
+}
+
 static int store_xchg(pteval_t *p, pteval_t v)
 {
 	/* clang-format would split the asm operand "%l[fault]" */
@@ -163,9 +175,10 @@ static void try_stores(struct tally *y, struct target *t, const char *name,
 		const char *form;
 		int (*store)(pteval_t *p, pteval_t v);
 	} forms[] = { { "mov", store_mov },
+		      { "32-bit mov of the low half", store_mov32 },
 		      { "xchg", store_xchg },
 		      { "lock cmpxchg", store_cmpxchg } };
-	char what[96];
+	char what[128];
 	int i;
 
 	for (i = 0; i < ARRAY_SIZE(forms); i++) {
@@ -181,7 +194,7 @@ static void try_hypercalls(struct tally *y, struct target *t, const char *name,
 {
 	struct mmu_update u[3];
 	struct multicall_entry mc;
-	char what[96];
+	char what[128];
 	int done = -1;
 	long rc;
 

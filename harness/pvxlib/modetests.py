@@ -21,7 +21,7 @@ mode test fails saying so.
       tables, not what PVX accepts), Debian's stock kernel, which has
       modules and privcmd: hcprobe (hostile hypercalls from user space)
       and the ptattack module (guests/kmods/ptattack.c), which tries, by
-      plain store (mov, xchg, lock cmpxchg) into a live L1 and by
+      plain store (mov, 32-bit mov, xchg, lock cmpxchg) into a live L1 and by
       mmu_update, batched mmu_update, multicall and update_va_mapping, to
       map a hypervisor frame, a frame beyond machine memory, and its own
       L1 and L4 writable. Every attempt must be refused with the entry
@@ -240,8 +240,8 @@ def mode_test(mode: Mode, accel: str) -> Outcome:
 
 # ---- security ----
 
-# ptattack's battery: 4 bad entries x (3 store forms + 4 hypercall paths).
-PTATTACK_ATTEMPTS = 28
+# ptattack's battery: 4 bad entries x (4 store forms + 4 hypercall paths).
+PTATTACK_ATTEMPTS = 32
 SECURITY_SCRIPT = r"""
 insmod /lib/ptattack.ko; echo "CHK insmod: $?"
 cat /proc/ptattack
