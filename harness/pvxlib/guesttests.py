@@ -23,10 +23,12 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
 from . import boot, checks, exitcodes, fio, images, modetests, qemu, workloads
+from .guestcheck import DMESG, Outcome
+from .guestcheck import report as _report
+from .guestcheck import value as _value
 
 CHECKLIST = r"""
 echo "CHK uname: $(uname -a)"
@@ -55,31 +57,11 @@ echo "CHK lmb-status: $?"
 echo "CHK lmb-metrics: $(grep -c '"value"' /tmp/lmb.json)"
 """
 
-# The kernel echoes its command line (which has panic=-1): not a finding.
-DMESG = r"""
-dmesg | grep -iv 'command line' | grep -E 'Oops|BUG|WARNING:|panic' > /tmp/bad
-echo "CHK dmesg-bad: $(wc -l < /tmp/bad)"
-head -20 /tmp/bad
-"""
-
-
-@dataclass
-class Outcome:
-    ok: bool
-    detail: str
-    note: str
-
-
 def _find(lines: list[str], needle: str) -> int:
     for i, line in enumerate(lines):
         if needle in line:
             return i
     return -1
-
-
-def _value(output: str, key: str) -> str | None:
-    m = re.search(rf"CHK {re.escape(key)}: ?(.*)", output)
-    return m.group(1).strip() if m else None
 
 
 def evaluate_checklist(mode: str, output: str, lines: list[str],
@@ -109,14 +91,6 @@ def evaluate_checklist(mode: str, output: str, lines: list[str],
     if not 1.5 <= wall <= 2.5:
         problems.append(f"sleep 2 took {wall:.2f} s of host time (must be within 25%)")
     return problems, f"sleep 2 = {wall:.2f} s host time"
-
-
-def _report(run: boot.GuestRun, problems: list[str]) -> str:
-    detail = f"log {run.outcome.log}"
-    if problems:
-        tail = "\n".join("    | " + line for line in run.outcome.lines[-30:])
-        detail += "\n  " + "\n  ".join(problems) + "\n  console (last lines):\n" + tail
-    return detail
 
 
 def checklist(mode: str, accel: str) -> Outcome:

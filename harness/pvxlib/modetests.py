@@ -41,6 +41,8 @@ from dataclasses import dataclass
 from typing import Callable
 
 from . import boot, checks, experiments, exitcodes, kernels, qemu
+from .guestcheck import DMESG, Outcome, report
+from .guestcheck import value as chk
 
 MODES_EXPERIMENT = "modes-quick"
 STRESS_ARGS = "8 20"                  # mmstress WORKERS ITERS
@@ -48,11 +50,6 @@ MEMCHECK_ARGS = "128 2"               # memcheck MiB ROUNDS
 BOOT_TIMEOUT = 300.0
 
 COUNTERS_JSON = re.compile(r"^\(PVX\) counters-json d1: (.*)$")
-DMESG = r"""
-dmesg | grep -iv 'command line' | grep -E 'Oops|BUG|WARNING:|panic' > /tmp/bad
-echo "CHK dmesg-bad: $(wc -l < /tmp/bad)"
-head -20 /tmp/bad
-"""
 MODE_SCRIPT = r"""
 echo 0 > /proc/xen_mmu_stats
 /bin/mmstress {stress}; echo "CHK mmstress-status: $?"
@@ -78,11 +75,6 @@ def modes() -> list[Mode]:
 
 
 # ---- reading a boot's results ----
-
-def chk(output: str, key: str) -> str | None:
-    m = re.search(rf"^CHK {re.escape(key)}: ?(.*)$", output, re.M)
-    return m.group(1).strip() if m else None
-
 
 def guest_stats(output: list[str]) -> dict[str, int]:
     """The "MMU name value" lines: /proc/xen_mmu_stats after mmstress."""
@@ -204,21 +196,6 @@ def _note(hv: dict | None, g: dict[str, int], elapsed: float) -> str:
     return f"{elapsed:.1f} s; boot: mmu_update_calls={calls} {hvs}; mmstress: {gs}"
 
 
-def _report(run: boot.GuestRun, problems: list[str]) -> str:
-    detail = f"log {run.outcome.log}"
-    if problems:
-        tail = "\n".join("    | " + line for line in run.outcome.lines[-30:])
-        detail += "\n  " + "\n  ".join(problems) + "\n  console (last lines):\n" + tail
-    return detail
-
-
-@dataclass
-class Outcome:                        # as guesttests.Outcome
-    ok: bool
-    detail: str
-    note: str
-
-
 def mode_test(mode: Mode, accel: str) -> Outcome:
     script = MODE_SCRIPT.format(stress=STRESS_ARGS, memcheck=MEMCHECK_ARGS)
     try:
@@ -235,7 +212,7 @@ def mode_test(mode: Mode, accel: str) -> Outcome:
     if run.verdict.code != 0 or run.outcome.status.code != 0:
         problems.insert(0, f"exit {run.verdict.code}: {run.verdict.message}; "
                            f"hypervisor status {run.outcome.status.code}")
-    return Outcome(not problems, _report(run, problems), _note(hv, g, run.outcome.elapsed))
+    return Outcome(not problems, report(run, problems), _note(hv, g, run.outcome.elapsed))
 
 
 # ---- security ----
@@ -368,7 +345,7 @@ def security_test(hv_args: tuple[str, ...], names: list[str], accel: str) -> Out
             secs, logs = run.outcome.elapsed, [run]
     except (boot.SetupError, checks.CheckBuildError, kernels.KernelError) as e:
         return Outcome(False, f"setup failed: {e}", "")
-    detail = "\n".join(_report(r, problems if r is logs[-1] else []) for r in logs)
+    detail = "\n".join(report(r, problems if r is logs[-1] else []) for r in logs)
     how = "domain crashed at rehook" if unhook else "stores faulted"
     return Outcome(not problems, detail,
                    f"{secs:.1f} s; modes {', '.join(names)}; private-table stores: {how}")
