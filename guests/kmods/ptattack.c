@@ -10,8 +10,8 @@
  * Reading /proc/ptattack runs the attempts that a correct hypervisor
  * refuses without ending the domain, and returns one line each:
  *
- *   ptattack: <attempt>: refused (<how>)
- *   ptattack: <attempt>: NOT REFUSED (<what happened>)
+ *   ptattack: <attempt>: refused (store rc -14, entry unchanged)
+ *   ptattack: <attempt>: NOT REFUSED (hypercall rc 0, entry changed)
  *   ptattack: <N> refused, <M> not refused
  *
  * The target is the L1 entry that maps a vmalloc'd page: a live table of
@@ -149,23 +149,20 @@ struct tally {
 	unsigned int refused, accepted;
 };
 
+/* how: "store" (rc -EFAULT: it faulted) or "hypercall" (its error). */
 static void verdict(struct tally *y, struct target *t, const char *what,
 		    long rc, const char *how)
 {
 	int changed = target_restore(t);
+	int refused = rc < 0 && !changed;
 
-	if (rc < 0 && !changed) {
-		seq_printf(y->m,
-			   "ptattack: %s: refused (%s, rc %ld, entry "
-			   "unchanged)\n",
-			   what, how, rc);
+	seq_printf(y->m, "ptattack: %s: %s (%s rc %ld, entry %s)\n", what,
+		   refused ? "refused" : "NOT REFUSED", how, rc,
+		   changed ? "changed" : "unchanged");
+	if (refused)
 		y->refused++;
-	} else {
-		seq_printf(y->m,
-			   "ptattack: %s: NOT REFUSED (%s, rc %ld, entry %s)\n",
-			   what, how, rc, changed ? "changed" : "unchanged");
+	else
 		y->accepted++;
-	}
 }
 
 static void try_stores(struct tally *y, struct target *t, const char *name,
@@ -185,7 +182,7 @@ static void try_stores(struct tally *y, struct target *t, const char *name,
 		snprintf(what, sizeof(what), "%s store into a live L1: %s",
 			 forms[i].form, name);
 		verdict(y, t, what, forms[i].store(&t->ptep->pte, val),
-			"page fault");
+			"store");
 	}
 }
 
