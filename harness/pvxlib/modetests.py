@@ -5,7 +5,11 @@ The modes are the PV configurations of harness/experiments/modes-quick.toml
 (pv, pv-unbatched, pv-wpt-emulate, pv-wpt-unhook, ...): one list, shared
 with the experiment. A mode added there gets both tests here; it also
 needs an entry in ENGAGED (how its counters show it is in force), or its
-mode test fails saying so.
+mode test fails saying so. Its security test expects what the direct
+modes do: a bad entry stored into a live table faults. A mode in which
+the guest's tables are ordinary memory (shadow paging, if its guest
+stores land) needs verdicts of its own there: what it must refuse is the
+shadow entry, which ptattack cannot see; say so in security_test.
 
   mode-<name>      one boot of the experiment's kernel (the patched one)
       in that mode: mmstress (8 processes looping over fork, exec, mmap,
