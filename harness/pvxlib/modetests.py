@@ -323,37 +323,49 @@ def _security_boot(hv_args: tuple[str, ...], script: str, tag: str, accel: str):
     return boot.run_guest(setup, cfg, BOOT_TIMEOUT, boot.default_log(tag))
 
 
+def _security_faulting(hv_args: tuple[str, ...], tag: str,
+                       accel: str) -> tuple[list[str], list[boot.GuestRun]]:
+    """wpt=off, emulate: one boot; everything refused, poweroff 0."""
+    run = _security_boot(hv_args, SECURITY_SCRIPT, tag, accel)
+    output = "\n".join(run.result.output)
+    problems = evaluate_battery(output) + evaluate_refused_by_fault(output)
+    if run.verdict.code != 0 or run.outcome.status.code != 0:
+        problems.insert(0, f"exit {run.verdict.code}: {run.verdict.message}; "
+                           f"hypervisor status {run.outcome.status.code}")
+    return problems, [run]
+
+
+def _security_unhook(hv_args: tuple[str, ...], tag: str,
+                     accel: str) -> tuple[list[str], list[boot.GuestRun]]:
+    """wpt=unhook: the battery, then a foreign frame stored into an
+    unused L1 must end the domain; a second boot does the same with a
+    writable mapping of the L2 above it."""
+    first = _security_boot(hv_args, SECURITY_SCRIPT, tag, accel)
+    output = "\n".join(first.result.output)
+    problems = evaluate_battery(output)
+    problems += evaluate_unhook_crash(first.outcome.lines, first.outcome.status.code,
+                                      FOREIGN_ENTRY)
+    second = _security_boot(hv_args, SECOND_UNHOOK_SCRIPT, tag + "-2", accel)
+    output2 = "\n".join(second.result.output)
+    if chk(output2, "insmod") != "0":
+        problems.append(f"second boot: insmod failed: {chk(output2, 'insmod')}")
+    problems += [f"second boot: {p}" for p in
+                 evaluate_unhook_crash(second.outcome.lines, second.outcome.status.code, None)]
+    for out, key in ((output, "private-foreign"), (output2, "private-ptwritable")):
+        if chk(out, key) is not None:
+            problems.append(f"the {key} write returned: the domain lived on")
+    return problems, [first, second]
+
+
 def security_test(hv_args: tuple[str, ...], names: list[str], accel: str) -> Outcome:
-    tag = f"test-security-{names[0]}"
     unhook = unhooks_private_tables(hv_args)
     try:
-        run = _security_boot(hv_args, SECURITY_SCRIPT, tag, accel)
-        output = "\n".join(run.result.output)
-        problems = evaluate_battery(output)
-        if unhook:
-            problems += evaluate_unhook_crash(run.outcome.lines, run.outcome.status.code,
-                                              FOREIGN_ENTRY)
-            if chk(output, "private-foreign") is not None:
-                problems.append("the private-foreign write returned: the domain lived on")
-            secs = run.outcome.elapsed
-            logs = [run]
-            run = _security_boot(hv_args, SECOND_UNHOOK_SCRIPT, tag + "-2", accel)
-            logs.append(run)
-            second = "\n".join(run.result.output)
-            if chk(second, "insmod") != "0":
-                problems.append(f"second boot: insmod failed: {chk(second, 'insmod')}")
-            problems += [f"second boot: {p}" for p in
-                         evaluate_unhook_crash(run.outcome.lines, run.outcome.status.code, None)]
-            secs += run.outcome.elapsed
-        else:
-            problems += evaluate_refused_by_fault(output)
-            if run.verdict.code != 0 or run.outcome.status.code != 0:
-                problems.insert(0, f"exit {run.verdict.code}: {run.verdict.message}; "
-                                   f"hypervisor status {run.outcome.status.code}")
-            secs, logs = run.outcome.elapsed, [run]
+        problems, runs = (_security_unhook if unhook else _security_faulting)(
+            hv_args, f"test-security-{names[0]}", accel)
     except (boot.SetupError, checks.CheckBuildError, kernels.KernelError) as e:
         return Outcome(False, f"setup failed: {e}", "")
-    detail = "\n".join(report(r, problems if r is logs[-1] else []) for r in logs)
+    detail = "\n".join(report(r, problems if r is runs[-1] else []) for r in runs)
+    secs = sum(r.outcome.elapsed for r in runs)
     how = "domain crashed at rehook" if unhook else "stores faulted"
     return Outcome(not problems, detail,
                    f"{secs:.1f} s; modes {', '.join(names)}; private-table stores: {how}")
