@@ -16,9 +16,12 @@ PVX    := $(PYTHON) harness/pvx
 DEPS_BUILD   := build-essential gcc make binutils libxen-dev clang-format python3
 DEPS_BOOT    := qemu-system-x86 grub-pc-bin grub-common xorriso mtools
 DEPS_GUEST   := busybox-static cpio xz-utils gzip zstd e2fsprogs
+# Headers of Debian's current kernel (the stock guest): the hostile
+# test module guests/kmods/ptattack.c is built against them.
+DEPS_KMOD    := linux-headers-amd64
 DEPS_KERNEL  := bc bison flex libelf-dev libssl-dev dwarves kmod rsync ccache
 DEPS_WORK    := iperf3 fio gnuplot-nox iproute2
-DEPS         := $(DEPS_BUILD) $(DEPS_BOOT) $(DEPS_GUEST) $(DEPS_KERNEL) $(DEPS_WORK)
+DEPS         := $(DEPS_BUILD) $(DEPS_BOOT) $(DEPS_GUEST) $(DEPS_KMOD) $(DEPS_KERNEL) $(DEPS_WORK)
 
 all: hv
 

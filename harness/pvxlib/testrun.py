@@ -8,7 +8,8 @@ Suites, cheapest first:
   workloads     the microbenchmark suite's host self-check (when present)
   boot          QEMU boots of the hypervisor (boottests.py)
   guest         Linux on PVX and natively: issue #3's checklist (guesttests.py), and one native
-                boot of Debian's stock kernel running a command
+                boot of Debian's stock kernel running a command; issue #7's stress and
+                security tests under every memory mode (modetests.py)
 Not run by default (`--suite NAME` runs it):
   guest-pending guest tests written ahead of the hypervisor feature they need
                 (guesttests.PENDING; empty at the moment)
