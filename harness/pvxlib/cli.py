@@ -34,17 +34,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     b = sub.add_parser(
         "boot", help="boot a configuration in QEMU",
-        usage="pvx boot {hv,native,pv} [options] [-- CMD...]",
+        usage="pvx boot {hv,native,pv,xen} [options] [-- CMD...]",
         epilog="native/pv run CMD in the guest's busybox initramfs under sh -c "
                "(one word is taken as a shell command line, several are quoted "
                "and joined), print its output on stdout and exit with its "
                f"status; {guestrun.NO_GUEST_RESULT} if it never finished, "
                "124 on timeout, or the hypervisor's status (pv).")
-    b.add_argument("config", choices=["hv", "native", "pv"],
+    b.add_argument("config", choices=["hv", "native", "pv", "xen"],
                    help="hv: the hypervisor with the given modules; native: Linux "
-                        "on QEMU; pv: Linux as domain 1 of the hypervisor")
+                        "on QEMU; pv: Linux as domain 1 of the hypervisor; xen: "
+                        "Linux as domain 0 of Debian's Xen 4.17 (the reference peer)")
     b.add_argument("--hv-args", default="",
-                   help="hypervisor command line, e.g. 'loglvl=debug selftest'")
+                   help="hypervisor command line, e.g. 'loglvl=debug selftest' "
+                        "(xen: added to Xen's)")
     b.add_argument("--module", action="append", default=[], metavar="'PATH ARGS'",
                    help="a module2 line: path and arguments, shell-quoted "
                         "(pv: added after the guest's)")

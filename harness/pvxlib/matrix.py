@@ -154,6 +154,9 @@ class Runner:
         if cfg.mode == "pv":
             g.setdefault("vmlinux", runmeta.file_info(setup.entry.modules[0].path))
             g.setdefault("xen_notes", setup.notes)
+        if cfg.mode == "xen":
+            self.meta["hypervisor"].setdefault("xen", {
+                **setup.peer, "image": runmeta.file_info(setup.entry.kernel)})
         return setup
 
     def boot_once(self, cfg: Config, setup: boot.GuestSetup, qcfg: qemu.QemuConfig,

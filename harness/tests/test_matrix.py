@@ -111,7 +111,7 @@ class RunTest(unittest.TestCase):
         return code, meta, recs, err.getvalue(), run
 
     def test_all_ok(self):
-        code, meta, recs, err, run = self.run_pvx(FakeGuests())
+        code, meta, recs, err, run = self.run_pvx(FakeGuests(), configs="native,pv")
         self.assertEqual((code, meta["status"]), (0, "complete"))
         self.assertEqual(len(recs), 2 * 2 * 24)
         self.assertEqual({(r["config"], r["rep"]) for r in recs},

@@ -59,6 +59,35 @@ class AggregateTest(unittest.TestCase):
 
 
 class RenderTest(unittest.TestCase):
+    def test_xen_peer_row_and_ratio(self):
+        m = meta()
+        m["plan"]["configs"].append("xen")
+        m["configs"]["xen"] = {"mode": "xen", "status": "ok", "reason": "",
+                               "reps": [{"rep": 1, "elapsed_s": 30.0}]}
+        m["hypervisor"] = {"xen": {"version": "4.17.7+13-g2445b30a44-0+deb12u1"}}
+        text = report.render(m, full("native", 10) + full("pv", 20) + full("xen", 15),
+                             "results/x")
+        t3 = table(text, 3)
+        labels = [ln.split(" | ")[0] for ln in t3[2:]]
+        self.assertEqual(labels, ["| L-UP (paper)", "| Xen (paper)", "| **native**",
+                                  "| **pv**", "| **xen** (Xen 4.17, ours)", "| pv / native",
+                                  "| xen / native", "| Xen / L-UP (paper)"])
+        self.assertEqual(t3[8], "| xen / native |" + " 1.50 |" * 10)
+        self.assertIn("Debian's Xen 4.17.7+13-g2445b30a44-0+deb12u1", text)
+
+    def test_failed_xen_peer_is_not_available_not_faked(self):
+        m = meta()
+        m["plan"]["configs"].append("xen")
+        m["configs"]["xen"] = {"mode": "xen", "status": "failed",
+                               "reason": "boot 1: timed out: the guest never reached /init",
+                               "reps": [{"rep": 1, "elapsed_s": 600.0}]}
+        text = report.render(m, full("native", 10) + full("pv", 20), "results/x")
+        t3 = table(text, 3)
+        row = next(ln for ln in t3 if ln.startswith("| **xen**"))
+        self.assertEqual(row.count("n/a"), 10)
+        self.assertIn("xen is failed: boot 1: timed out", text)
+        self.assertIn("| xen / native |" + " n/a |" * 10, t3)
+
     def test_tables_rows_and_ratios(self):
         text = report.render(meta(), full("native", 10) + full("pv", 20),
                              "results/20260101T000000Z-lmbench-quick")
