@@ -104,6 +104,11 @@ def build_parser() -> argparse.ArgumentParser:
                                                 "(default results/)")
     r.add_argument("--accel", choices=["auto", "tcg", "kvm"],
                    help="override the experiment's accelerator")
+    r.add_argument("--resume", metavar="RUN_DIR",
+                   help="continue this run: its finished boots are kept, the "
+                        "interrupted and missing ones run (same plan only)")
+    r.add_argument("--retry-failed", action="store_true",
+                   help="with --resume: run a failed configuration's boots again")
     r.add_argument("-v", "--verbose", action="store_true",
                    help="echo every guest console line to stderr")
 

@@ -171,7 +171,7 @@ class CommandTest(unittest.TestCase):
         with tempfile.TemporaryDirectory() as tmp:
             run = results.RunDir(Path(tmp) / "results", "lmbench-quick", start=0.0)
             run.write_meta(meta())
-            run.add("native", 1, [{k: v for k, v in r.items() if k not in ("config", "rep")}
+            run.put("native", 1, [{k: v for k, v in r.items() if k not in ("config", "rep")}
                                   for r in full("native", 10)])
             out = Path(tmp) / "paper"
             args = argparse.Namespace(run_dir=str(run.path), out=str(out))
