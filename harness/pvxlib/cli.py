@@ -1,5 +1,5 @@
 """Command-line interface: `pvx boot`, `pvx test`, `pvx kernel`, `pvx run`,
-`pvx report`, `pvx report-batching`, `pvx fio`.
+`pvx reproduce`, `pvx report`, `pvx report-batching`, `pvx fio`.
 
 `pvx report` writes paper/tables-3-5.md (report.py), except for a run of
 a batching experiment (workload forkexec-counters), which it hands to
@@ -112,6 +112,27 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("-v", "--verbose", action="store_true",
                    help="echo every guest console line to stderr")
 
+    rr = sub.add_parser("reproduce", help="run a set of experiments (harness/experiments/"
+                                          "sets.toml), resumable, then every report")
+    which = rr.add_mutually_exclusive_group()
+    which.add_argument("--quick", action="store_true",
+                       help="the quick set (the default; about 20 minutes under TCG)")
+    which.add_argument("--full", action="store_true", help="the full set (states its budget)")
+    which.add_argument("--set", metavar="NAME", help="any set of the sets file")
+    rr.add_argument("--new", action="store_true",
+                    help="start a new run instead of continuing the current one")
+    rr.add_argument("--retry-failed", action="store_true",
+                    help="run failed configurations' boots again")
+    rr.add_argument("--plan", action="store_true",
+                    help="print the cells and the estimate, boot nothing")
+    rr.add_argument("--accel", choices=["auto", "tcg", "kvm"],
+                    help="override the experiments' accelerator")
+    rr.add_argument("--sets", metavar="FILE", help="another sets file (default "
+                                                   "harness/experiments/sets.toml)")
+    rr.add_argument("--results", metavar="DIR", help="results directory (default results/)")
+    rr.add_argument("-v", "--verbose", action="store_true",
+                    help="echo every guest console line to stderr")
+
     rp = sub.add_parser("report", help="write paper/tables-3-5.md from a results "
                                        "directory (a batching run: paper/batching.md)")
     rp.add_argument("run_dir", nargs="?", metavar="RUN_DIR",
@@ -172,6 +193,9 @@ def main(argv: list[str]) -> int:
     if args.command == "run":
         from .matrix import cmd_run
         return cmd_run(args)
+    if args.command == "reproduce":
+        from .reproduce import cmd_reproduce
+        return cmd_reproduce(args)
     if args.command in ("report", "report-batching"):
         from . import batching
         if args.command == "report-batching" or batching.wants(args.run_dir):

@@ -18,6 +18,7 @@ from typing import Any
 from . import paths
 
 EXPERIMENTS_DIR = paths.REPO / "harness" / "experiments"
+SETS = "sets"            # sets.toml there is `pvx reproduce`'s list, not an experiment
 MODES = ("native", "pv", "xen")   # as `pvx boot`; xen: the reference peer
 Scalar = str | int | float | bool
 
@@ -87,8 +88,9 @@ def resolve(spec: str, where: Path = EXPERIMENTS_DIR) -> Path:
             raise ExperimentError(f"experiment file not found: {spec}")
         return p
     p = where / f"{spec}.toml"
-    if not p.is_file():
-        known = ", ".join(sorted(f.stem for f in where.glob("*.toml"))) or "none"
+    if not p.is_file() or spec == SETS:
+        known = ", ".join(sorted(f.stem for f in where.glob("*.toml")
+                                 if f.stem != SETS)) or "none"
         raise ExperimentError(f"unknown experiment {spec!r} (known: {known})")
     return p
 

@@ -13,6 +13,11 @@ and natively, checked the way issue #3 asks, one boot per test:
   pv-guest-crash
       `echo c > /proc/sysrq-trigger`: the domain ends with a crash report
       and PVX's guest-crash status; the hypervisor itself does not panic.
+  reproduce-sigterm
+      `pvx reproduce` of a one-boot experiment gets SIGTERM while QEMU
+      runs: no QEMU, temporary file or counted record is left; the same
+      command then reruns that boot, and a third run reuses it
+      (interrupttest.py).
 """
 from __future__ import annotations
 
@@ -249,6 +254,12 @@ def pv_fio(accel: str) -> Outcome:
                    "\n  ".join([f"logs {logs}"] + problems), f"{secs:.1f} s")
 
 
+def reproduce_sigterm(accel: str) -> Outcome:
+    """interrupttest.py: `pvx reproduce` stopped by SIGTERM, then continued."""
+    from . import interrupttest
+    return interrupttest.reproduce_sigterm(accel)
+
+
 TESTS = {
     "pv-checklist": lambda accel: checklist("pv", accel),
     "native-checklist": lambda accel: checklist("native", accel),
@@ -256,4 +267,5 @@ TESTS = {
     "pv-block": pv_block,
     "pv-block-virtio": lambda accel: pv_block(accel, virtio=True),
     "pv-fio-ext4": pv_fio,
+    "reproduce-sigterm": reproduce_sigterm,
 }

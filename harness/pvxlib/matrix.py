@@ -262,6 +262,15 @@ def initial_meta(plan: Plan, command: str, files: dict[str, Path], accel: str,
     }
 
 
+def plan_meta(plan: Plan, accel: str) -> dict[str, Any]:
+    """The parts of meta.json that cells.mismatch compares, as a run of
+    this plan with this accelerator would write them."""
+    return {"experiment": {"text": plan.experiment.text},
+            "plan": {"configs": [c.name for c in plan.configs], "reps": plan.reps,
+                     "quick": plan.quick, "params": plan.params},
+            "qemu": {"accel": accel}}
+
+
 def repo_relative(p: Path) -> str:
     try:
         return str(p.resolve().relative_to(paths.REPO))

@@ -113,6 +113,18 @@ class Progress:
                 break
             del self.planned[i]
 
+    def forget(self, prefix: str) -> None:
+        """The planned boots whose key starts with prefix and that have not
+        run will not (their experiment ended early)."""
+        if self.planned is None:
+            return
+        first = len(self.durations)
+        gone = [i for i in range(first, len(self.planned))
+                if self.planned[i][0].startswith(prefix)]
+        for i in reversed(gone):
+            del self.planned[i]
+        self.total -= len(gone)
+
     def left(self) -> float | None:
         now = self.clock()
         cur = now - self.boot_start if self.boot_start is not None else None
