@@ -28,6 +28,7 @@ from . import figures, paper_numbers, paths, results, sanity, stats
 from .paper_numbers import PAPER, PAPER_BASE, PAPER_VMM, REPORT_ROWS, TABLES
 
 OUTPUT = "tables-3-5.md"
+NOISY_MARK = "†"           # after a table cell whose samples spread more than NOISY_SPREAD
 PAPER_DIR = paths.REPO / "paper"
 
 
@@ -165,6 +166,8 @@ def measured_cells(meta: dict[str, Any], data: Data, config: str,
                 "reported an error: " + "; ".join(sorted(set(cell.errors)))))
         else:
             out.append(fmt(s.median))
+        if s is not None and s.noisy:
+            out[-1] += NOISY_MARK
     return out
 
 
@@ -210,6 +213,10 @@ def render_table(meta: dict[str, Any], data: Data, names: list[str],
     geo.append(f"{PAPER_VMM} / {PAPER_BASE} (paper) {fmt_ratio(geomean(prs))}")
     lines += ["", "Geometric mean of the ratios over the table's columns: "
               + "; ".join(geo) + "."]
+    if any(NOISY_MARK in ln for ln in lines):
+        lines += ["", f"{NOISY_MARK} noisy: the cell's samples spread more than "
+                  f"{stats.NOISY_SPREAD:g}x (max/min); its 95% confidence interval is in "
+                  "\"Statistics per metric\"."]
     if notes.texts:
         lines += ["", *notes.render()]
     return lines + [""]
@@ -276,8 +283,11 @@ def header(meta: dict[str, Any], run_label: str) -> list[str]:
                   "under TCG, where a page-table switch empties QEMU's software TLB.",
                   ""]
     return lines + [
-        f"Cells are medians in µs over all samples of all boots; the paper's rows "
-        f"are from {paper_numbers.SOURCE}. Ratio rows divide medians.", ""]
+        f"Cells are medians in µs over all samples of all boots (each boot is a fresh "
+        f"QEMU, so boot-to-boot variation is inside them); the 95% confidence interval "
+        f"of every median and the spread of the boots' own medians are under \"Statistics "
+        f"per metric\". The paper's rows are from {paper_numbers.SOURCE}. Ratio rows "
+        f"divide medians of the same run.", ""]
 
 
 def run_times(meta: dict[str, Any]) -> list[str]:

@@ -75,6 +75,23 @@ class RenderTest(unittest.TestCase):
         self.assertEqual(t3[8], "| xen / native |" + " 1.50 |" * 10)
         self.assertIn("Debian's Xen 4.17.7+13-g2445b30a44-0+deb12u1", text)
 
+    def test_noisy_cells_are_marked_in_the_tables(self):
+        recs = full("native", 10) + full("pv", 20)
+        for r in recs:
+            if r["config"] == "pv" and r["name"] == "stat":
+                r["samples"] = [10.0, 25.6, 25.6, 25.6, 30.0]
+        text = report.render(meta(), recs, "results/x")
+        t3 = table(text, 3)
+        pv = next(ln for ln in t3 if ln.startswith("| **pv**"))
+        self.assertIn("| 25.6† |", pv)
+        self.assertEqual(pv.count("†"), 1)
+        self.assertIn("† noisy: the cell's samples spread more than 2x", text)
+        self.assertNotIn("† noisy", text.split("## Table 4")[1].split("## Table 5")[0])
+        stats_rows = [ln for ln in text.splitlines() if ln.startswith("| 3 | stat | pv |")]
+        self.assertEqual(len(stats_rows), 1)
+        self.assertIn("**noisy**", stats_rows[0])
+        self.assertIn("| 10.0 to 30.0 (93.8%) |", stats_rows[0])   # n = 5: [min, max]
+
     def test_failed_xen_peer_is_not_available_not_faked(self):
         m = meta()
         m["plan"]["configs"].append("xen")
