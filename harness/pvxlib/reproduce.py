@@ -52,8 +52,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import (boot, cells, exitcodes, experiments, matrix, paths, qemu, results,
-               workloads)
+from . import (batching, boot, cells, exitcodes, experiments, matrix, paths, qemu,
+               results, workloads)
 from .progress import Progress, clock_text
 
 SETS_FILE = experiments.EXPERIMENTS_DIR / f"{experiments.SETS}.toml"
@@ -453,11 +453,21 @@ def session_boots(run: Path) -> int:
         return 0
 
 
+def report_order(items: list[Item]) -> list[int]:
+    """Indexes of the items, batching runs first: the Tables 3-5 report
+    draws the batching figure from the batching.dat its directory holds,
+    which the batching report writes (figures.py)."""
+    first = [i for i, it in enumerate(items)
+             if it.run is not None and batching.wants(str(it.run))]
+    return first + [i for i in range(len(items)) if i not in first]
+
+
 def write_reports(items: list[Item], state: dict[str, Any]) -> int:
     """`pvx report` for every experiment that has a run directory."""
     from . import cli
     code = 0
-    for i, it in enumerate(items):
+    for i in report_order(items):
+        it = items[i]
         if it.error or it.run is None or not (it.run / results.META).is_file():
             continue                   # nothing of this set-up to report
         rc = cli.main(["report", str(it.run), "--out", str(it.entry.report)])

@@ -90,6 +90,19 @@ mode = "xen"
                          (reproduce.DEFAULT_BOOT_S, "default"))
 
 
+class ReportOrderTest(unittest.TestCase):
+    def test_batching_reports_go_first(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            items = []
+            for name, kind in [("lmbench-quick", "lmb"), ("batching-quick", "forkexec-counters"),
+                               ("modes-quick", "lmb")]:
+                d = Path(tmp) / name
+                d.mkdir()
+                (d / "meta.json").write_text(json.dumps({"workload": {"kind": kind}}))
+                items.append(reproduce.Item(reproduce.Entry(name, Path(tmp)), run=d))
+            self.assertEqual(reproduce.report_order(items), [1, 0, 2])
+
+
 class ReproduceTest(unittest.TestCase):
     def setUp(self):
         self.tmp = tempfile.TemporaryDirectory()
