@@ -271,7 +271,9 @@ def header(meta: dict[str, Any], run_label: str) -> list[str]:
                   "guest kernel and initramfs as domain 0, measured in this run on the same "
                   "QEMU as native and PVX: a 64-bit PV Linux on the real Xen, so its ratio "
                   "to native shows which costs belong to x86-64 PV under TCG and which to "
-                  "PVX.", ""]
+                  "PVX. The guest is the same; where the two hypervisors differ, the "
+                  "difference is in their own paths (Xen's boot messages in the run's "
+                  "console logs list its build and the mitigations it enabled).", ""]
     if any(c.get("mode") in ("pv", "xen") for c in meta.get("configs", {}).values()):
         lines += ["**x86-64 PV is not the paper's x86-32 Xen.** The paper's guests "
                   "took system calls straight into the guest kernel through a trap "
