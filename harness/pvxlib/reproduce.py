@@ -53,7 +53,7 @@ from pathlib import Path
 from typing import Any
 
 from . import (batching, boot, cells, exitcodes, experiments, matrix, paths, qemu,
-               results, workloads)
+               results, runmeta, workloads)
 from .progress import Progress, clock_text
 
 SETS_FILE = experiments.EXPERIMENTS_DIR / f"{experiments.SETS}.toml"
@@ -294,6 +294,12 @@ def plan_lines(items: list[Item]) -> list[str]:
     return lines
 
 
+def done_commits(it: Item) -> set[str]:
+    """The git commits the item's finished boots ran with."""
+    return {str(e["commit"]) for c in (it.meta or {}).get("configs", {}).values()
+            for e in c.get("reps", []) if cells.finished(e) and e.get("commit")}
+
+
 def planned_boots(items: list[Item]) -> list[tuple[str, float]]:
     return [(f"{it.name}/{c}", it.per_boot[c][0]) for it in items for c, _ in it.todo]
 
@@ -403,6 +409,11 @@ def show_plan(s: Set, items: list[Item], run: Path | None, accel: str, why: str,
         say(f"the patched kernel is not built yet: its first use ({builds[0]}) builds "
             f"it, about {clock_text(KERNEL_BUILD_S)} once")
     done = sum(it.done for it in items)
+    head = runmeta.git_info()["commit"]
+    other = sorted({c for it in items for c in done_commits(it)} - {head})
+    if other:
+        say(f"note: boots already done ran with another commit ({', '.join(c[:12] for c in other)}"
+            f"; now {head[:12]}): they are kept; --new runs everything with this one")
     over = (f"; over the set's budget of {s.budget_min:g} min"
             if secs > s.budget_min * 60 else f"; budget {s.budget_min:g} min")
     say(f"{todo} boot(s) to run, {done} done: estimate ~{clock_text(secs)}{over}")

@@ -184,8 +184,13 @@ experiments = [{{ name = "lmbench-quick", report = "{self.paper}" }}]
         self.assertIn("**xen** (Xen 4.17, ours)", text)
         self.assertIn("| xen / native |", text)
 
+        meta_file = run / "lmbench-quick" / "meta.json"
+        meta = json.loads(meta_file.read_text())
+        meta["configs"]["pv"]["reps"][0]["commit"] = "f" * 40
+        meta_file.write_text(json.dumps(meta))
         third = FakeGuests()
         code, err = self.reproduce(third)
+        self.assertIn("note: boots already done ran with another commit (ffffffffffff", err)
         self.assertEqual((code, third.boots), (0, 0))
         self.assertIn("lmbench-quick: every boot done (9); nothing to run", err)
         self.assertIn("(0 boot(s) run now, 9 reused)", err)
