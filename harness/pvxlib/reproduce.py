@@ -378,6 +378,10 @@ def cmd_reproduce(args) -> int:
     except (qemu.Interrupted, KeyboardInterrupt) as e:
         code = exitcodes.INTERRUPTED
         state["reason"] = f"interrupted ({e or 'SIGINT'})"
+    except BaseException as e:          # a bug in the harness: resumable all the same
+        code = exitcodes.INTERRUPTED
+        state["reason"] = f"harness error: {e!r}"
+        raise
     finally:
         signal.signal(signal.SIGTERM, old_term)
         end = time.time()
