@@ -50,17 +50,17 @@ guests: deps
 run: deps hv
 	$(PVX) boot hv --hv-args "selftest"
 
-# The main job: SOSP'03 Tables 3-5 (lmbench-like) on native and PV Linux,
-# then paper/tables-3-5.md from the results (harness/experiments/*.toml).
-# The report is written even when a configuration failed (it says why);
-# the exit status is the run's. `reproduce` is the full-length version.
+# The main job: the quick set of harness/experiments/sets.toml (SOSP'03
+# Tables 3-5 on native Linux, PVX and Debian's Xen 4.17; batching; the
+# memory modes), then every report under paper/. Resumable: run it again
+# after an interruption and it continues; run it again after it finished
+# and it only rewrites the reports (`harness/pvx reproduce --new` starts
+# over). `reproduce` is the full-length set.
 reproduce-quick: deps hv
-	@$(PVX) run lmbench-quick; s=$$?; \
-	if [ $$s -le 1 ]; then $(PVX) report || s=$$?; fi; exit $$s
+	@$(PVX) reproduce --quick
 
 reproduce: deps hv
-	@$(PVX) run lmbench; s=$$?; \
-	if [ $$s -le 1 ]; then $(PVX) report || s=$$?; fi; exit $$s
+	@$(PVX) reproduce --full
 
 HV_C_FILES = $(shell find hv -name '*.[ch]' -not -path 'hv/build/*' | sort)
 

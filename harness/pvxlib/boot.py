@@ -8,6 +8,8 @@ Configurations:
           the busybox initramfs
   pv      the same kernel (its ELF vmlinux) and initramfs as domain 1 of
           the hypervisor
+  xen     the same kernel (its bzImage) and initramfs as domain 0 of
+          Debian's Xen 4.17, the reference peer (xenpeer.py)
 
 For native and pv the command's output and exit status come back over the
 console (guestrun.py); `pvx boot` prints the output on stdout, the console
@@ -23,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
-from . import exitcodes, guestrun, images, kernels, paths, qemu, rootfs
+from . import exitcodes, guestrun, images, kernels, paths, qemu, rootfs, xenpeer
 from .console import ConsoleFilter, file_sink
 
 
@@ -104,10 +106,10 @@ def kvm_canary() -> bool:
 
 def cmd_boot(args) -> int:
     """Implements `pvx boot CONFIG`; returns the exit status."""
-    if args.config in ("native", "pv"):
+    if args.config in ("native", "pv", "xen"):
         return cmd_boot_guest(args)
     if args.config != "hv":
-        print(f"pvx boot: unknown configuration {args.config!r} (known: hv, native, pv)",
+        print(f"pvx boot: unknown configuration {args.config!r} (known: hv, native, pv, xen)",
               file=sys.stderr)
         return exitcodes.USAGE
     if args.cmd:
@@ -169,12 +171,13 @@ def command_string(words: list[str]) -> str:
 @dataclass
 class GuestSetup:
     """Everything a guest boot needs, resolved before QEMU starts."""
-    mode: str                          # native or pv
+    mode: str                          # native, pv or xen
     entry: images.BootEntry
     kernel: kernels.Kernel
     cmdline: str                       # the guest kernel's
     qemu_mem_mib: int
     notes: dict[str, str] = field(default_factory=dict)   # pv: Xen notes
+    peer: dict[str, str] = field(default_factory=dict)    # xen: package, version, sha256
 
 
 class SetupError(Exception):
@@ -208,6 +211,12 @@ def prepare_guest(mode: str, kernel_spec: str, cmd: str, guest_args: str = "",
             entry = images.BootEntry("linux", kernels.native_image(k), cmdline.split(),
                                      initrd=initrd)
             setup = GuestSetup(mode, entry, k, cmdline, mem_mib)
+        elif mode == "xen":
+            x = xenpeer.xen()
+            entry = xenpeer.boot_entry(x.image, kernels.native_image(k), cmdline, initrd,
+                                       mem_mib, hv_args)
+            setup = GuestSetup(mode, entry, k, cmdline, mem_mib + PV_HEADROOM_MIB,
+                               peer=x.meta)
         else:
             vmlinux = kernels.vmlinux_path(k)
             notes = kernels.xen_notes(vmlinux)
@@ -247,7 +256,9 @@ def describe_setup(s: GuestSetup, cfg: qemu.QemuConfig, why: str, log: Path) -> 
     name = k.meta.get("package", k.spec) + (f" {k.meta['version']}" if "version" in k.meta else "")
     lines = [f"pvx: booting {s.mode} ({cfg.accel}: {why}; -cpu {cfg.cpu}, "
              f"{cfg.mem_mib} MiB); kernel {name}; log {log}"]
-    if s.mode == "pv":
+    if s.mode == "xen":
+        lines.append(f"pvx: multiboot2 {s.entry.kernel} {shlex.join(s.entry.args)}")
+    if s.mode in ("pv", "xen"):
         lines += [f"pvx: module2 {m.path} {shlex.join(m.args)}" for m in s.entry.modules]
     else:
         lines.append(f"pvx: linux {s.entry.kernel} {s.cmdline}")

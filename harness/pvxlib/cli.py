@@ -1,5 +1,5 @@
 """Command-line interface: `pvx boot`, `pvx test`, `pvx kernel`, `pvx run`,
-`pvx report`, `pvx report-batching`, `pvx fio`, `pvx iperf`.
+`pvx reproduce`, `pvx report`, `pvx report-batching`, `pvx fio`, `pvx iperf`.
 
 `pvx report` writes paper/tables-3-5.md (report.py), except for a run of
 a batching experiment (workload forkexec-counters), which it hands to
@@ -35,17 +35,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     b = sub.add_parser(
         "boot", help="boot a configuration in QEMU",
-        usage="pvx boot {hv,native,pv} [options] [-- CMD...]",
+        usage="pvx boot {hv,native,pv,xen} [options] [-- CMD...]",
         epilog="native/pv run CMD in the guest's busybox initramfs under sh -c "
                "(one word is taken as a shell command line, several are quoted "
                "and joined), print its output on stdout and exit with its "
                f"status; {guestrun.NO_GUEST_RESULT} if it never finished, "
                "124 on timeout, or the hypervisor's status (pv).")
-    b.add_argument("config", choices=["hv", "native", "pv"],
+    b.add_argument("config", choices=["hv", "native", "pv", "xen"],
                    help="hv: the hypervisor with the given modules; native: Linux "
-                        "on QEMU; pv: Linux as domain 1 of the hypervisor")
+                        "on QEMU; pv: Linux as domain 1 of the hypervisor; xen: "
+                        "Linux as domain 0 of Debian's Xen 4.17 (the reference peer)")
     b.add_argument("--hv-args", default="",
-                   help="hypervisor command line, e.g. 'loglvl=debug selftest'")
+                   help="hypervisor command line, e.g. 'loglvl=debug selftest' "
+                        "(xen: added to Xen's)")
     b.add_argument("--module", action="append", default=[], metavar="'PATH ARGS'",
                    help="a module2 line: path and arguments, shell-quoted "
                         "(pv: added after the guest's)")
@@ -109,8 +111,34 @@ def build_parser() -> argparse.ArgumentParser:
                                                 "(default results/)")
     r.add_argument("--accel", choices=["auto", "tcg", "kvm"],
                    help="override the experiment's accelerator")
+    r.add_argument("--resume", metavar="RUN_DIR",
+                   help="continue this run: its finished boots are kept, the "
+                        "interrupted and missing ones run (same plan only)")
+    r.add_argument("--retry-failed", action="store_true",
+                   help="with --resume: run a failed configuration's boots again")
     r.add_argument("-v", "--verbose", action="store_true",
                    help="echo every guest console line to stderr")
+
+    rr = sub.add_parser("reproduce", help="run a set of experiments (harness/experiments/"
+                                          "sets.toml), resumable, then every report")
+    which = rr.add_mutually_exclusive_group()
+    which.add_argument("--quick", action="store_true",
+                       help="the quick set (the default; about 20 minutes under TCG)")
+    which.add_argument("--full", action="store_true", help="the full set (states its budget)")
+    which.add_argument("--set", metavar="NAME", help="any set of the sets file")
+    rr.add_argument("--new", action="store_true",
+                    help="start a new run instead of continuing the current one")
+    rr.add_argument("--retry-failed", action="store_true",
+                    help="run failed configurations' boots again")
+    rr.add_argument("--plan", action="store_true",
+                    help="print the cells and the estimate, boot nothing")
+    rr.add_argument("--accel", choices=["auto", "tcg", "kvm"],
+                    help="override the experiments' accelerator")
+    rr.add_argument("--sets", metavar="FILE", help="another sets file (default "
+                                                   "harness/experiments/sets.toml)")
+    rr.add_argument("--results", metavar="DIR", help="results directory (default results/)")
+    rr.add_argument("-v", "--verbose", action="store_true",
+                    help="echo every guest console line to stderr")
 
     rp = sub.add_parser("report", help="write paper/tables-3-5.md from a results "
                                        "directory (a batching run: paper/batching.md)")
@@ -199,6 +227,9 @@ def main(argv: list[str]) -> int:
     if args.command == "run":
         from .matrix import cmd_run
         return cmd_run(args)
+    if args.command == "reproduce":
+        from .reproduce import cmd_reproduce
+        return cmd_reproduce(args)
     if args.command in ("report", "report-batching"):
         from . import batching
         if args.command == "report-batching" or batching.wants(args.run_dir):

@@ -18,7 +18,8 @@ from typing import Any
 from . import paths
 
 EXPERIMENTS_DIR = paths.REPO / "harness" / "experiments"
-MODES = ("native", "pv")
+SETS = "sets"            # sets.toml there is `pvx reproduce`'s list, not an experiment
+MODES = ("native", "pv", "xen")   # as `pvx boot`; xen: the reference peer
 MTU_RANGE = (68, 65535)            # what Linux's tap device accepts
 Scalar = str | int | float | bool
 
@@ -30,11 +31,12 @@ class ExperimentError(Exception):
 @dataclass
 class Config:
     name: str
-    mode: str                          # native or pv (boot.py's modes)
+    mode: str                          # native, pv or xen (boot.py's modes)
     description: str = ""
-    hv_args: list[str] = field(default_factory=list)   # pv: PVX's command line
+    hv_args: list[str] = field(default_factory=list)   # pv: PVX's command line; xen: Xen's
     guest_args: str = ""               # added to the guest kernel's command line
     mtu: int | None = None             # network workloads: the link's MTU (bytes)
+    boot_s: float | None = None        # declared seconds per boot (estimates)
 
 
 @dataclass
@@ -53,6 +55,7 @@ class Experiment:
     text: str                          # the file, recorded in meta.json
     reps: int                          # boots per configuration
     timeout_s: float                   # per boot
+    boot_s: float | None               # declared seconds per boot (configs may override)
     kernel: str                        # boot.py's --kernel: stock|patched|PATH
     mem_mib: int                       # guest RAM
     accel: str                         # auto|tcg|kvm
@@ -87,8 +90,9 @@ def resolve(spec: str, where: Path = EXPERIMENTS_DIR) -> Path:
             raise ExperimentError(f"experiment file not found: {spec}")
         return p
     p = where / f"{spec}.toml"
-    if not p.is_file():
-        known = ", ".join(sorted(f.stem for f in where.glob("*.toml"))) or "none"
+    if not p.is_file() or spec == SETS:
+        known = ", ".join(sorted(f.stem for f in where.glob("*.toml")
+                                 if f.stem != SETS)) or "none"
         raise ExperimentError(f"unknown experiment {spec!r} (known: {known})")
     return p
 
@@ -138,20 +142,32 @@ def _params(d: dict[str, Any], key: str, where: str) -> dict[str, Scalar]:
 
 def parse_config(name: str, d: dict[str, Any], where: str) -> Config:
     w = f"{where} [configs.{name}]"
-    _check_keys(d, {"mode", "description", "hv_args", "guest_args", "mtu"}, w)
+    _check_keys(d, {"mode", "description", "hv_args", "guest_args", "mtu", "boot_s"}, w)
     mode = _get(d, "mode", str, w)
     if mode not in MODES:
         raise ExperimentError(f"{w}: mode = {mode!r}; known modes: {', '.join(MODES)}")
     hv_args = _get(d, "hv_args", str, w, "")
-    if hv_args and mode != "pv":
-        raise ExperimentError(f"{w}: hv_args applies to mode = \"pv\" only")
+    if hv_args and mode == "native":
+        raise ExperimentError(f"{w}: hv_args applies to mode = \"pv\" or \"xen\" only")
     mtu = d.get("mtu")
     if mtu is not None and (isinstance(mtu, bool) or not isinstance(mtu, int)
                             or not MTU_RANGE[0] <= mtu <= MTU_RANGE[1]):
         raise ExperimentError(f"{w}: mtu = {mtu!r}; a whole number of bytes, "
                               f"{MTU_RANGE[0]}..{MTU_RANGE[1]}")
     return Config(name, mode, _get(d, "description", str, w, ""),
-                  shlex.split(hv_args), _get(d, "guest_args", str, w, ""), mtu)
+                  shlex.split(hv_args), _get(d, "guest_args", str, w, ""),
+                  mtu=mtu, boot_s=_boot_s(d, w))
+
+
+def _boot_s(d: dict[str, Any], where: str) -> float | None:
+    """The optional declared duration of one boot, in seconds: what
+    `pvx reproduce` estimates with before a boot has been measured."""
+    if "boot_s" not in d:
+        return None
+    v = _get(d, "boot_s", (int, float), where)
+    if v <= 0:
+        raise ExperimentError(f"{where}: boot_s must be > 0")
+    return float(v)
 
 
 def parse(text: str, path: Path) -> Experiment:
@@ -163,7 +179,8 @@ def parse(text: str, path: Path) -> Experiment:
         raise ExperimentError(f"{where}: {e}") from e
     _check_keys(doc, {"experiment", "guest", "workload", "configs"}, where)
     ex = _table(doc, "experiment", where)
-    _check_keys(ex, {"name", "description", "reps", "timeout_s"}, f"{where} [experiment]")
+    _check_keys(ex, {"name", "description", "reps", "timeout_s", "boot_s"},
+                f"{where} [experiment]")
     guest = _table(doc, "guest", where, required=False)
     _check_keys(guest, {"kernel", "mem_mib", "accel", "cpu", "guest_args"},
                 f"{where} [guest]")
@@ -185,7 +202,7 @@ def parse(text: str, path: Path) -> Experiment:
         raise ExperimentError(f"{where} [guest]: accel = {accel!r}; use auto, tcg or kvm")
     return Experiment(
         name=_get(ex, "name", str, w), description=_get(ex, "description", str, w, ""),
-        path=path, text=text, reps=reps, timeout_s=float(timeout),
+        path=path, text=text, reps=reps, timeout_s=float(timeout), boot_s=_boot_s(ex, w),
         kernel=_get(guest, "kernel", str, f"{where} [guest]", "stock"),
         mem_mib=_get(guest, "mem_mib", int, f"{where} [guest]", 512),
         accel=accel, cpu=_get(guest, "cpu", str, f"{where} [guest]", "qemu64"),

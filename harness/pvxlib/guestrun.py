@@ -13,7 +13,7 @@ argv and environment); guests/rootfs/init decodes it, runs it under
 
 The console carries more than the guest's user space: kernel messages
 (which /init mostly silences while the command runs), the hypervisor's
-own "(PVX) ..." lines, and possibly a "(dN) " domain prefix on guest
+own "(PVX) ..." lines (Xen's: "(XEN) ..."), and possibly a "(dN) " domain prefix on guest
 lines. A kernel message can even land in the middle of a user-space
 line, because printk writes to the UART directly while the tty layer is
 still sending the line: "@@PVX-EN[    2.345678] random: ...", then
@@ -42,12 +42,13 @@ NO_GUEST_RESULT = 123
 
 # Longest kernel command lines: COMMAND_LINE_SIZE on x86 (2048) for native
 # boots, MAX_GUEST_CMDLINE in start_info (1024) for PV; both include the NUL.
-CMDLINE_LIMIT = {"native": 2047, "pv": 1023}
-CONSOLE = {"native": "ttyS0", "pv": "hvc0"}
+# Xen copies domain 0's into start_info too.
+CMDLINE_LIMIT = {"native": 2047, "pv": 1023, "xen": 1023}
+CONSOLE = {"native": "ttyS0", "pv": "hvc0", "xen": "hvc0"}
 
 KERNEL_STAMP = re.compile(r"\[\s*\d+\.\d{6}\]")
 DOMAIN_PREFIX = re.compile(r"^\(d\d+\) ")
-HV_LINE = re.compile(r"^\(PVX\)")
+HV_LINE = re.compile(r"^\((PVX|XEN)\)")      # PVX's, or the Xen peer's
 END_STATUS = re.compile(re.escape(END) + r" status=(\S*)")
 UPTIME_VALUE = re.compile(re.escape(UPTIME) + r" (\d+(?:\.\d+)?)")
 PANIC = re.compile(r"Kernel panic - not syncing.*")

@@ -33,6 +33,11 @@ and natively, checked the way issue #3 asks, one boot per test:
       multi-process stress and memcheck with the mode shown in force by
       the counters, and hostile page-table updates by plain store and
       hypercall (modetests.py).
+  reproduce-sigterm
+      `pvx reproduce` of a one-boot experiment gets SIGTERM while QEMU
+      runs: no QEMU, temporary file or counted record is left; the same
+      command then reruns that boot, and a third run reuses it
+      (interrupttest.py).
 
 PENDING holds tests written ahead of the hypervisor feature they need,
 run with `pvx test --suite guest-pending`, not by `make test` (none now).
@@ -467,6 +472,10 @@ def pv_vfr(accel: str) -> Outcome:
     if run.verdict.code != 0:
         problems.insert(0, f"exit {run.verdict.code}: {run.verdict.message}")
     return Outcome(not problems, _report(run, problems), f"{run.outcome.elapsed:.1f} s")
+def reproduce_sigterm(accel: str) -> Outcome:
+    """interrupttest.py: `pvx reproduce` stopped by SIGTERM, then continued."""
+    from . import interrupttest
+    return interrupttest.reproduce_sigterm(accel)
 
 
 TESTS = {
@@ -482,6 +491,7 @@ TESTS = {
     "pv-net": lambda accel: net("pv", accel),
     "pv-vfr": pv_vfr,
     **modetests.tests(),
+    "reproduce-sigterm": reproduce_sigterm,
 }
 
 PENDING: dict = {}

@@ -236,7 +236,7 @@ def cmd_iperf(args) -> int:
     machinery (matrix.py): results/<time>-iperf/ and a summary."""
     import sys
     from pathlib import Path
-    from . import exitcodes, experiments, matrix, workloads
+    from . import exitcodes, experiments, matrix, results, workloads
     try:
         modes = parse_list(args.modes, "--modes")
         bad = [m for m in modes if m not in DRIVER_MODULES]
@@ -254,4 +254,5 @@ def cmd_iperf(args) -> int:
     except (IperfError, experiments.ExperimentError, workloads.WorkloadError) as e:
         print(f"pvx iperf: {e}", file=sys.stderr)
         return exitcodes.USAGE
-    return matrix.execute(plan, args.accel, args.out, args.verbose)[0]
+    return matrix.execute(plan, Path(args.out) if args.out else results.RESULTS_DIR, None,
+                          args.accel, args.verbose)[0]

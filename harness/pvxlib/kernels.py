@@ -254,7 +254,7 @@ def parse_version(text: str) -> str | None:
     return None
 
 
-def _apt(run: Runner, argv: list[str], cwd: Path | None = None) -> subprocess.CompletedProcess:
+def apt(run: Runner, argv: list[str], cwd: Path | None = None) -> subprocess.CompletedProcess:
     try:
         return run(argv, cwd=cwd, stdout=subprocess.PIPE,
                    stderr=subprocess.STDOUT, text=True)
@@ -265,7 +265,7 @@ def _apt(run: Runner, argv: list[str], cwd: Path | None = None) -> subprocess.Co
 
 def _apt_update(run: Runner) -> None:
     say("apt-get update (package lists missing or stale)")
-    p = _apt(run, ["apt-get", "update", "-q"])
+    p = apt(run, ["apt-get", "update", "-q"])
     if p.returncode != 0:
         raise KernelError("apt-get update failed:\n" + p.stdout[-1500:])
 
@@ -274,10 +274,10 @@ def stock_package(run: Runner = subprocess.run) -> tuple[str, str]:
     """(package, version) of the kernel linux-image-amd64 depends on; runs
     apt-get update once if the package lists do not know it."""
     for attempt in range(2):
-        dep = _apt(run, ["apt-cache", "depends", META_PACKAGE])
+        dep = apt(run, ["apt-cache", "depends", META_PACKAGE])
         package = parse_depends(dep.stdout) if dep.returncode == 0 else None
         if package is not None:
-            show = _apt(run, ["apt-cache", "show", "--no-all-versions", package])
+            show = apt(run, ["apt-cache", "show", "--no-all-versions", package])
             version = parse_version(show.stdout) if show.returncode == 0 else None
             if version is not None:
                 return package, version
@@ -287,7 +287,7 @@ def stock_package(run: Runner = subprocess.run) -> tuple[str, str]:
                       "(is this Debian 12 with main in sources.list?)")
 
 
-def _download(run: Runner, package: str, version: str, into: Path) -> Path:
+def apt_download(run: Runner, package: str, version: str, into: Path) -> Path:
     """apt-get download into `into`; retries once after apt-get update
     (a security update may have replaced the version the lists name)."""
     argv = ["apt-get", "download", "-q", f"{package}={version}"]
@@ -295,7 +295,7 @@ def _download(run: Runner, package: str, version: str, into: Path) -> Path:
         # _apt cannot write into our private temp dir; skip the sandbox.
         argv[2:2] = ["-o", "APT::Sandbox::User=root"]
     for attempt in range(2):
-        p = _apt(run, argv, cwd=into)
+        p = apt(run, argv, cwd=into)
         debs = sorted(into.glob("*.deb"))
         if p.returncode == 0 and debs:
             return debs[0]
@@ -304,8 +304,8 @@ def _download(run: Runner, package: str, version: str, into: Path) -> Path:
     raise KernelError(f"apt-get download {package}={version} failed:\n{p.stdout[-1500:]}")
 
 
-def _unpack(run: Runner, deb: Path, into: Path) -> None:
-    p = _apt(run, ["dpkg", "-x", str(deb), str(into)])
+def dpkg_unpack(run: Runner, deb: Path, into: Path) -> None:
+    p = apt(run, ["dpkg", "-x", str(deb), str(into)])
     if p.returncode != 0:
         raise KernelError(f"dpkg -x {deb.name} failed:\n{p.stdout[-1500:]}")
 
@@ -366,8 +366,8 @@ def fetch_stock(entry: Path, package: str, version: str,
     try:
         say(f"fetching Debian's stock kernel {package} {version} (apt-get download)")
         start = time.monotonic()
-        deb = _download(run, package, version, tmp)
-        _unpack(run, deb, tmp / "root")
+        deb = apt_download(run, package, version, tmp)
+        dpkg_unpack(run, deb, tmp / "root")
         deb.unlink()
         depmod(tmp / "root", run)
         seconds = time.monotonic() - start

@@ -16,8 +16,13 @@ recorded as failed with the reason and the tail of its console, its
 remaining boots are skipped, and the next configuration runs. A boot
 whose command finished but where some metric reported an error or none
 at all is "partial": its good metrics are kept, the rest are named.
-Ctrl-C or SIGTERM stop the run (QEMU is killed by qemu.run); what
-completed stays, and meta.json says "incomplete".
+Ctrl-C or SIGTERM stop the run (QEMU is killed by qemu.run); the boots
+that finished stay, the interrupted one is not counted, and meta.json
+says "incomplete". `pvx run --resume RUN_DIR` (and `pvx reproduce`)
+continue such a run: the finished cells are kept, the rest run
+(cells.py has the rules). Exit status: 0 if no configuration failed
+(partial boots are data: the report shows which metric erred and why), 1
+if one did, 130 if interrupted, 64 for a usage error.
 
 A network workload (iperf3, iperf.py) boots each time inside a fresh
 network namespace with a tap and the peer iperf3 (netns.Namespace, torn
@@ -27,10 +32,7 @@ modules); each iperf3 JSON document is kept as
 iperf3-<config>-<rep>-<tx|rx>.json and the peer's output as
 iperf3-server-<config>-<rep>.log. A guest that finds no eth0 (or
 cannot set it up) fails the boot; an MTU the guest refuses makes it
-partial, with "not supported" in its records. Exit status: 0 if no
-configuration failed (partial boots are data: the report shows which
-metric erred and why), 1 if one did, 130 if interrupted, 64 for a usage
-error.
+partial, with "not supported" in its records.
 """
 from __future__ import annotations
 
@@ -40,8 +42,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from . import (boot, exitcodes, experiments, guestrun, images, iperf, netns, netrun,
-               paths, qemu, results, runmeta, workloads)
+from . import (boot, cells, exitcodes, experiments, guestrun, images, iperf, netns,
+               netrun, paths, qemu, results, runmeta, workloads)
 from .experiments import Config, Plan
 from .progress import ConsoleTap, Progress, clock_text
 
@@ -89,8 +91,14 @@ def classify_boot(run: boot.GuestRun, recs: list[dict[str, Any]], expected: list
 
 
 class Runner:
+    """Runs the cells `todo` (cells.todo: round-robin, rep 1 of every
+    configuration, then rep 2, ..., so that a change in the host's load
+    over the run falls on all configurations alike rather than on
+    whichever ran last)."""
+
     def __init__(self, plan: Plan, rundir: results.RunDir, meta: dict[str, Any],
-                 files: dict[str, Path], accel: str, verbose: bool):
+                 files: dict[str, Path], accel: str, verbose: bool,
+                 todo: list[cells.Cell] | None = None, progress: Progress | None = None):
         self.plan, self.rundir, self.meta = plan, rundir, meta
         self.files, self.accel, self.verbose = files, accel, verbose
         self.exp = plan.experiment
@@ -99,40 +107,42 @@ class Runner:
         self.network = workloads.needs_network(self.spec)
         self.command = workloads.command(self.spec, self.exp.workload.args,
                                          experiments.param_options(plan.params))
-        self.progress = Progress(plan.boots)
+        self.todo = todo if todo is not None else \
+            cells.todo(meta, [c.name for c in plan.configs], plan.reps)
+        self.progress = progress or Progress(len(self.todo))
+        self.commit = runmeta.git_info()["commit"]      # this session's
+        self.booted = 0                                  # boots finished in this session
 
     def save(self) -> None:
         self.rundir.write_meta(self.meta)
 
     def run(self) -> None:
-        """Round-robin: rep 1 of every configuration, then rep 2, ..., so
-        that a change in the host's load over the run falls on all
-        configurations alike rather than on whichever ran last."""
+        by_name = {c.name: c for c in self.plan.configs}
         setups: dict[str, tuple[boot.GuestSetup, qemu.QemuConfig]] = {}
-        for rep in range(1, self.plan.reps + 1):
-            for cfg in self.plan.configs:
-                entry = self.meta["configs"][cfg.name]
-                if entry["status"] == "failed":
+        for i, (name, rep) in enumerate(self.todo):
+            cfg, entry = by_name[name], self.meta["configs"][name]
+            if entry["status"] == "failed":
+                continue
+            later = sum(1 for n, _ in self.todo[i + 1:] if n == name)
+            if cfg.name not in setups:
+                ready = self.start_config(cfg, later + 1)
+                if ready is None:
                     continue
-                if cfg.name not in setups:
-                    ready = self.start_config(cfg)
-                    if ready is None:
-                        continue
-                    setups[cfg.name] = ready
-                rec = self.boot_once(cfg, *setups[cfg.name], rep)
-                if rec["status"] == "failed":
-                    self.fail_config(entry, f"boot {rep}: {rec['reason']}",
-                                     self.plan.reps - rep)
+                setups[cfg.name] = ready
+            rec = self.boot_once(cfg, *setups[cfg.name], rep)
+            if rec["status"] == "failed":
+                self.fail_config(entry, f"boot {rep}: {rec['reason']}", later)
         for cfg in self.plan.configs:
             self.finish_config(self.meta["configs"][cfg.name])
 
-    def start_config(self, cfg: Config) -> tuple[boot.GuestSetup, qemu.QemuConfig] | None:
+    def start_config(self, cfg: Config,
+                     boots: int) -> tuple[boot.GuestSetup, qemu.QemuConfig] | None:
         entry = self.meta["configs"][cfg.name]
         entry["status"] = "running"
         try:
             setup = self.prepare(cfg)
         except boot.SetupError as e:
-            self.fail_config(entry, f"setup failed: {e}", self.plan.reps)
+            self.fail_config(entry, f"setup failed: {e}", boots)
             return None
         entry["guest_cmdline"] = setup.cmdline
         entry["boot_entry"] = boot_entry_info(setup.entry)
@@ -140,8 +150,8 @@ class Runner:
                                       mem_mib=setup.qemu_mem_mib)
 
     def finish_config(self, entry: dict[str, Any]) -> None:
-        if entry["status"] == "failed":
-            return
+        if entry["status"] == "failed" or len(entry["reps"]) < self.plan.reps:
+            return                     # failed, or stopped before its last boot
         bad = [r for r in entry["reps"] if r["status"] != "ok"]
         entry["status"] = "partial" if bad else "ok"
         entry["reason"] = "; ".join(f"boot {r['rep']}: {r['reason']}" for r in bad)
@@ -150,7 +160,7 @@ class Runner:
     def fail_config(self, entry: dict[str, Any], reason: str, skipped: int) -> None:
         entry["status"], entry["reason"] = "failed", reason
         entry["skipped_boots"] = skipped
-        self.progress.skip(skipped)
+        self.progress.skip(skipped, entry["name"])
         say(f"{entry['name']}: FAILED: {reason}")
         self.save()
 
@@ -168,6 +178,9 @@ class Runner:
         if cfg.mode == "pv":
             g.setdefault("vmlinux", runmeta.file_info(setup.entry.modules[0].path))
             g.setdefault("xen_notes", setup.notes)
+        if cfg.mode == "xen":
+            self.meta["hypervisor"].setdefault("xen", {
+                **setup.peer, "image": runmeta.file_info(setup.entry.kernel)})
         return setup
 
     def prepare_network(self, cfg: Config, guest_args: str) -> boot.GuestSetup:
@@ -196,15 +209,18 @@ class Runner:
         seen: list[dict[str, Any]] = []
         tap = ConsoleTap(lambda line: self.on_line(line, seen))
         log = self.rundir.console_log(cfg.name, rep)
-        rec: dict[str, Any] = {"rep": rep, "log": log.name, "status": "running"}
-        self.meta["configs"][cfg.name]["reps"].append(rec)
+        rec: dict[str, Any] = {"rep": rep, "log": log.name, "status": "running",
+                               "commit": self.commit}
+        reps = self.meta["configs"][cfg.name]["reps"]
+        reps.append(rec)
+        reps.sort(key=lambda r: int(r["rep"]))
         self.progress.begin_boot(cfg.name, rep, self.plan.reps)
         try:
             run = self.run_guest(cfg, setup, qcfg, rep, log, tap)
         except (qemu.Interrupted, KeyboardInterrupt) as e:
+            # Not counted: the cell runs again when the run is continued.
             rec.update(status="interrupted", reason=f"interrupted ({e or 'SIGINT'})",
                        elapsed_s=round(self.progress.end_boot("interrupted"), 1))
-            self.rundir.add(cfg.name, rep, seen)
             raise
         except images.ImageError as e:
             rec.update(status="failed", reason=f"cannot build the boot image: {e}",
@@ -217,6 +233,7 @@ class Runner:
             self.save()
             return rec
         self.finish_boot(cfg, rep, rec, run)
+        self.booted += 1
         return rec
 
     def on_line(self, line: str, seen: list[dict[str, Any]]) -> None:
@@ -238,7 +255,7 @@ class Runner:
         else:
             recs, problems = workloads.parse_boot(self.spec, run.result.output,
                                                   run.outcome.lines)
-        self.rundir.add(cfg.name, rep, recs)
+        self.rundir.put(cfg.name, rep, recs)
         expected = self.expected + workloads.extra_expected(
             self.spec, self.exp.workload.args, cfg.mode)
         status, reason = classify_boot(run, recs, expected, problems)
@@ -305,6 +322,15 @@ def initial_meta(plan: Plan, command: str, files: dict[str, Path], accel: str,
     }
 
 
+def plan_meta(plan: Plan, accel: str) -> dict[str, Any]:
+    """The parts of meta.json that cells.mismatch compares, as a run of
+    this plan with this accelerator would write them."""
+    return {"experiment": {"text": plan.experiment.text},
+            "plan": {"configs": [c.name for c in plan.configs], "reps": plan.reps,
+                     "quick": plan.quick, "params": plan.params},
+            "qemu": {"accel": accel}}
+
+
 def repo_relative(p: Path) -> str:
     try:
         return str(p.resolve().relative_to(paths.REPO))
@@ -345,18 +371,50 @@ def check_mtus(configs: list[Config], network: bool) -> None:
                                               "workloads (iperf3) only")
 
 
+def open_run(plan: Plan, meta: dict[str, Any], resume: Path | None, root: Path,
+             retry_failed: bool) -> tuple[results.RunDir, dict[str, Any]]:
+    """A new run directory under root with `meta`, or the run at `resume`
+    (created there if it does not exist yet) continued: its meta, pruned
+    of unfinished cells (cells.prune), with a new session. Raises
+    results.ResultsError if it cannot be continued with this plan."""
+    if resume is None or not (resume / results.META).is_file():
+        rundir = results.RunDir(root, plan.experiment.name, path=resume)
+        meta["sessions"] = [session(meta["start"], meta["git"])]
+        return rundir, meta
+    rundir, saved = results.RunDir.open(resume)
+    why = cells.mismatch(saved, meta)
+    if why:
+        raise results.ResultsError(f"cannot continue {resume}: {why}")
+    rundir.drop(cells.prune(saved, retry_failed))
+    saved["status"], saved["reason"] = "running", ""
+    saved.setdefault("sessions", []).append(session(meta["start"], meta["git"]))
+    saved["host"]["loadavg_start"] = meta["host"]["loadavg_start"]
+    return rundir, saved
+
+
+def session(start: str, git: dict[str, Any]) -> dict[str, Any]:
+    """One `pvx run` (or `pvx reproduce`) working on the run."""
+    return {"start": start, "end": None, "elapsed_s": None,
+            "commit": git.get("commit"), "dirty": git.get("dirty"), "boots": 0}
+
+
 def cmd_run(args) -> int:
     try:
         plan = make_plan(args)
     except (experiments.ExperimentError, workloads.WorkloadError) as e:
         print(f"pvx run: {e}", file=sys.stderr)
         return exitcodes.USAGE
-    return execute(plan, args.accel, args.out, args.verbose)[0]
+    code, _ = execute(plan, Path(args.out) if args.out else results.RESULTS_DIR,
+                      Path(args.resume) if getattr(args, "resume", None) else None,
+                      args.accel, args.verbose, getattr(args, "retry_failed", False))
+    return code
 
 
-def execute(plan: Plan, accel_request: str | None, out: str | None,
-            verbose: bool) -> tuple[int, Path | None]:
-    """Runs a checked plan; (exit status, the results directory)."""
+def execute(plan: Plan, root: Path, resume: Path | None, accel_req: str | None,
+            verbose: bool, retry_failed: bool = False,
+            progress: Progress | None = None) -> tuple[int, Path | None]:
+    """Runs the plan's cells that are not done yet, into a new run under
+    root or the run at `resume`; returns (exit status, run directory)."""
     exp = plan.experiment
     spec = workloads.spec(exp.workload.name)
     say(f"{exp.name}: {', '.join(c.name for c in plan.configs)} x {plan.reps} boot(s)")
@@ -373,15 +431,23 @@ def execute(plan: Plan, accel_request: str | None, out: str | None,
         except netns.NetError as e:
             print(f"pvx run: cannot set up the network for {spec.name}: {e}", file=sys.stderr)
             return exitcodes.USAGE, None
-    accel, why = qemu.choose_accel(accel_request or exp.accel, boot.kvm_canary)
+    accel, why = qemu.choose_accel(accel_req or exp.accel, boot.kvm_canary)
     command = workloads.command(spec, exp.workload.args,
                                 experiments.param_options(plan.params))
     start = time.time()
-    rundir = results.RunDir(Path(out) if out else results.RESULTS_DIR, exp.name, start)
-    meta = initial_meta(plan, command, files, accel, why, start)
-    runner = Runner(plan, rundir, meta, files, accel, verbose)
+    try:
+        rundir, meta = open_run(plan, initial_meta(plan, command, files, accel, why, start),
+                                resume, root, retry_failed)
+    except results.ResultsError as e:
+        print(f"pvx run: {e}", file=sys.stderr)
+        return exitcodes.USAGE, None
+    todo = cells.todo(meta, [c.name for c in plan.configs], plan.reps)
+    have = len(cells.done(meta))
+    runner = Runner(plan, rundir, meta, files, accel, verbose, todo, progress)
     runner.save()
     say(f"results in {rundir.path}; {accel} ({why}); guest command: {command}")
+    if have:
+        say(f"continuing: {have} boot(s) done, {len(todo)} to run")
     old = signal.signal(signal.SIGTERM, qemu.raise_on_sigterm)
     code = 0
     try:
@@ -400,7 +466,11 @@ def execute(plan: Plan, accel_request: str | None, out: str | None,
     finally:
         signal.signal(signal.SIGTERM, old)
         end = time.time()
-        meta["end"], meta["elapsed_s"] = results.utc_iso(end), round(end - start, 1)
+        sess = meta["sessions"][-1]
+        sess.update(end=results.utc_iso(end), elapsed_s=round(end - start, 1),
+                    boots=runner.booted)
+        meta["end"] = results.utc_iso(end)
+        meta["elapsed_s"] = round(sum(s["elapsed_s"] or 0 for s in meta["sessions"]), 1)
         meta["host"]["loadavg_end"] = runmeta.loadavg()
         runner.save()
         for line in summary(meta):

@@ -28,6 +28,7 @@ from . import figures, paper_numbers, paths, results, sanity, stats
 from .paper_numbers import PAPER, PAPER_BASE, PAPER_VMM, REPORT_ROWS, TABLES
 
 OUTPUT = "tables-3-5.md"
+NOISY_MARK = "†"           # after a table cell whose samples spread more than NOISY_SPREAD
 PAPER_DIR = paths.REPO / "paper"
 
 
@@ -165,12 +166,24 @@ def measured_cells(meta: dict[str, Any], data: Data, config: str,
                 "reported an error: " + "; ".join(sorted(set(cell.errors)))))
         else:
             out.append(fmt(s.median))
+        if s is not None and s.noisy:
+            out[-1] += NOISY_MARK
     return out
 
 
+def peer_name(meta: dict[str, Any]) -> str:
+    """'Xen 4.17.7+13-...' from the run's record of Debian's package."""
+    x = meta.get("hypervisor", {}).get("xen", {})
+    return f"Xen {x['version']}" if x.get("version") else "Xen 4.17"
+
+
 def row_label(meta: dict[str, Any], config: str, notes: Notes) -> str:
+    """The configuration's name; a configuration of mode xen is the
+    measured reference peer, labelled so beside the paper's Xen row."""
     note = config_note(meta, config)
-    return f"**{config}**" + (f" {notes.mark(note)}" if note else "")
+    mode = meta.get("configs", {}).get(config, {}).get("mode")
+    ours = " (Xen 4.17, ours)" if mode == "xen" else ""
+    return f"**{config}**{ours}" + (f" {notes.mark(note)}" if note else "")
 
 
 def render_table(meta: dict[str, Any], data: Data, names: list[str],
@@ -200,6 +213,10 @@ def render_table(meta: dict[str, Any], data: Data, names: list[str],
     geo.append(f"{PAPER_VMM} / {PAPER_BASE} (paper) {fmt_ratio(geomean(prs))}")
     lines += ["", "Geometric mean of the ratios over the table's columns: "
               + "; ".join(geo) + "."]
+    if any(NOISY_MARK in ln for ln in lines):
+        lines += ["", f"{NOISY_MARK} noisy: the cell's samples spread more than "
+                  f"{stats.NOISY_SPREAD:g}x (max/min); its 95% confidence interval is in "
+                  "\"Statistics per metric\"."]
     if notes.texts:
         lines += ["", *notes.render()]
     return lines + [""]
@@ -248,7 +265,16 @@ def header(meta: dict[str, Any], run_label: str) -> list[str]:
                   "ratio. Even these are skewed: TCG makes some operations (page-table "
                   "switches, privileged instructions, traps) far dearer relative to "
                   "plain computation than real hardware does.", ""]
-    if any(c.get("mode") == "pv" for c in meta.get("configs", {}).values()):
+    if any(c.get("mode") == "xen" for c in meta.get("configs", {}).values()):
+        lines += [f"**The reference peer.** Rows marked \"Xen 4.17, ours\" are Debian's "
+                  f"{peer_name(meta)} (package xen-hypervisor-4.17-amd64) running the same "
+                  "guest kernel and initramfs as domain 0, measured in this run on the same "
+                  "QEMU as native and PVX: a 64-bit PV Linux on the real Xen, so its ratio "
+                  "to native shows which costs belong to x86-64 PV under TCG and which to "
+                  "PVX. The guest is the same; where the two hypervisors differ, the "
+                  "difference is in their own paths (Xen's boot messages in the run's "
+                  "console logs list its build and the mitigations it enabled).", ""]
+    if any(c.get("mode") in ("pv", "xen") for c in meta.get("configs", {}).values()):
         lines += ["**x86-64 PV is not the paper's x86-32 Xen.** The paper's guests "
                   "took system calls straight into the guest kernel through a trap "
                   "gate (its Section 2.1.3). A 64-bit PV guest's kernel runs in ring 3 "
@@ -259,8 +285,11 @@ def header(meta: dict[str, Any], run_label: str) -> list[str]:
                   "under TCG, where a page-table switch empties QEMU's software TLB.",
                   ""]
     return lines + [
-        f"Cells are medians in µs over all samples of all boots; the paper's rows "
-        f"are from {paper_numbers.SOURCE}. Ratio rows divide medians.", ""]
+        f"Cells are medians in µs over all samples of all boots (each boot is a fresh "
+        f"QEMU, so boot-to-boot variation is inside them); the 95% confidence interval "
+        f"of every median and the spread of the boots' own medians are under \"Statistics "
+        f"per metric\". The paper's rows are from {paper_numbers.SOURCE}. Ratio rows "
+        f"divide medians of the same run.", ""]
 
 
 def run_times(meta: dict[str, Any]) -> list[str]:

@@ -11,6 +11,11 @@ or Ctrl-C leaves the last complete version and never a half-written one.
 meta.json's "status" is "running" while a run is under way and
 "complete", "failed" or "incomplete" (interrupted, or stopped by an
 error in the harness) at the end.
+
+A run can be continued (RunDir.open, `pvx run --resume`, `pvx
+reproduce`): each boot's records are one cell's, tagged with config and
+rep, and put() replaces a cell's records whole, so a cell run again
+never counts twice (cells.py decides which cells are run again).
 """
 from __future__ import annotations
 
@@ -40,12 +45,18 @@ def utc_iso(t: float | None = None) -> str:
 
 
 def atomic_write(path: Path, text: str) -> None:
+    """path holds the old text or the new one, never part of either; an
+    interruption (even Ctrl-C mid-write) leaves no temporary file."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "w") as f:
-        f.write(text)
-        f.flush()
-        os.fsync(f.fileno())
-    tmp.replace(path)
+    try:
+        with open(tmp, "w") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        tmp.replace(path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def jsonl(records: list[dict[str, Any]]) -> str:
@@ -55,24 +66,51 @@ def jsonl(records: list[dict[str, Any]]) -> str:
 class RunDir:
     """The directory of a run in progress."""
 
-    def __init__(self, root: Path, experiment: str, start: float | None = None):
-        name = f"{utc_stamp(start)}-{experiment}"
-        self.path = root / name
-        n = 1
-        while self.path.exists():          # two runs in the same second
-            n += 1
-            self.path = root / f"{name}.{n}"
-        self.path.mkdir(parents=True)
+    def __init__(self, root: Path, experiment: str, start: float | None = None,
+                 path: Path | None = None):
+        """A new directory root/<UTC stamp>-<experiment>, or exactly `path`
+        (which must not hold a run yet)."""
+        if path is None:
+            name = f"{utc_stamp(start)}-{experiment}"
+            path = root / name
+            n = 1
+            while path.exists():               # two runs in the same second
+                n += 1
+                path = root / f"{name}.{n}"
+        elif (path / META).exists():
+            raise ResultsError(f"{path} already holds a run")
+        self.path = path
+        self.path.mkdir(parents=True, exist_ok=True)
         self.records: list[dict[str, Any]] = []
+
+    @classmethod
+    def open(cls, path: Path) -> tuple["RunDir", dict[str, Any]]:
+        """(the run at path, its meta.json) to continue it."""
+        meta, records = load(path)
+        rundir = cls.__new__(cls)
+        rundir.path, rundir.records = path, records
+        return rundir, meta
 
     def console_log(self, config: str, rep: int) -> Path:
         return self.path / f"console-{config}-{rep}.log"
 
-    def add(self, config: str, rep: int, records: list[dict[str, Any]]) -> None:
-        """Appends one boot's records (tagged with config and rep) and
-        rewrites results.jsonl."""
+    def put(self, config: str, rep: int, records: list[dict[str, Any]]) -> None:
+        """One boot's records (tagged with config and rep), replacing any
+        the cell had, then results.jsonl rewritten."""
+        self.records = [r for r in self.records
+                        if (r.get("config"), r.get("rep")) != (config, rep)]
         self.records += [{"config": config, "rep": rep, **r} for r in records]
         atomic_write(self.path / RESULTS, jsonl(self.records))
+
+    add = put          # the name before runs could be continued
+
+    def drop(self, cells: list[tuple[str, int]]) -> None:
+        """Forgets the records of these (config, rep) cells."""
+        gone = set(cells)
+        kept = [r for r in self.records if (r.get("config"), r.get("rep")) not in gone]
+        if len(kept) != len(self.records):
+            self.records = kept
+            atomic_write(self.path / RESULTS, jsonl(self.records))
 
     def write_meta(self, meta: dict[str, Any]) -> None:
         atomic_write(self.path / META, json.dumps(meta, indent=2) + "\n")

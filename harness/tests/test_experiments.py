@@ -63,8 +63,16 @@ class ParseTest(unittest.TestCase):
             with self.subTest(new=new), self.assertRaisesRegex(ExperimentError, msg):
                 parse(GOOD.replace(old, new))
 
-    def test_hv_args_only_for_pv(self):
-        with self.assertRaisesRegex(ExperimentError, "hv_args applies to mode = .pv. only"):
+    def test_boot_s_declared_estimates(self):
+        e = parse(GOOD.replace('[configs.pv]', '[configs.pv]\nboot_s = 42')
+                  .replace('name = "x"', 'name = "x"\nboot_s = 30'))
+        self.assertEqual((e.boot_s, e.configs["pv"].boot_s, e.configs["native"].boot_s),
+                         (30.0, 42.0, None))
+        with self.assertRaisesRegex(ExperimentError, "boot_s must be > 0"):
+            parse(GOOD.replace('name = "x"', 'name = "x"\nboot_s = 0'))
+
+    def test_hv_args_not_for_native(self):
+        with self.assertRaisesRegex(ExperimentError, "hv_args applies to mode = .pv. or .xen. only"):
             parse(GOOD.replace('mode = "native"', 'mode = "native"\nhv_args = "x"'))
 
     def test_missing_parts(self):
@@ -79,7 +87,8 @@ class ParseTest(unittest.TestCase):
         for name in ("lmbench-quick", "lmbench"):
             e = experiments.load(name)
             self.assertEqual(e.name, name)
-            self.assertEqual(list(e.configs), ["native", "pv"])
+            self.assertEqual(list(e.configs), ["native", "pv", "xen"])
+            self.assertEqual(e.configs["xen"].mode, "xen")
             workloads.spec(e.workload.name)
         with self.assertRaisesRegex(ExperimentError, "known: .*lmbench-quick"):
             experiments.load("no-such-experiment")

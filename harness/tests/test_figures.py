@@ -189,7 +189,7 @@ class ReportTest(unittest.TestCase):
         run = results.RunDir(Path(tmp) / "results", "lmbench-quick", start=0.0)
         run.write_meta(meta())
         for config, scale in (("native", 10), ("pv", 20)):
-            run.add(config, 1, [{k: v for k, v in r.items() if k not in ("config", "rep")}
+            run.put(config, 1, [{k: v for k, v in r.items() if k not in ("config", "rep")}
                                 for r in full(config, scale)])
         out = Path(tmp) / "paper"
         with redirect_stderr(io.StringIO()) as err:

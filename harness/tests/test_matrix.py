@@ -32,6 +32,7 @@ class FakeGuests:
         self.interrupt_on = interrupt_on
         self.error_metric = error_metric
         self.boots = 0
+        self.booted: list[tuple[str, str]] = []     # (mode, log name) of every boot
 
     def prepare(self, mode, kernel, cmd, guest_args, mem, hv_args, extra_files=None):
         assert set(extra_files) == {"/bin/lmb", "/bin/lmb-hello"}
@@ -46,6 +47,7 @@ class FakeGuests:
 
     def run(self, setup, cfg, timeout, log, echo=False, echo_file=None):
         self.boots += 1
+        self.booted.append((setup.mode, log.name))
         prefix = "(d1) " if setup.mode == "pv" else ""
         names = list(paper_numbers.METRICS)
         crash = setup.mode == "pv" and self.crash_pv_after is not None
@@ -99,7 +101,7 @@ class RunTest(unittest.TestCase):
     def run_pvx(self, fake, **kw):
         args = argparse.Namespace(experiment="lmbench-quick", configs=None, reps=2,
                                   quick=False, out=str(self.out), accel=None,
-                                  verbose=False)
+                                  verbose=False, resume=None, retry_failed=False)
         for k, v in kw.items():
             setattr(args, k, v)
         err = io.StringIO()
@@ -111,7 +113,7 @@ class RunTest(unittest.TestCase):
         return code, meta, recs, err.getvalue(), run
 
     def test_all_ok(self):
-        code, meta, recs, err, run = self.run_pvx(FakeGuests())
+        code, meta, recs, err, run = self.run_pvx(FakeGuests(), configs="native,pv")
         self.assertEqual((code, meta["status"]), (0, "complete"))
         self.assertEqual(len(recs), 2 * 2 * 24)
         self.assertEqual({(r["config"], r["rep"]) for r in recs},
@@ -158,8 +160,53 @@ class RunTest(unittest.TestCase):
         self.assertIn("SIGTERM", meta["reason"])
         self.assertEqual(meta["configs"]["pv"]["reps"][0]["status"], "interrupted")
         self.assertEqual(meta["configs"]["native"]["status"], "running")
-        self.assertEqual(len(recs), 24 + 2)       # boot 1, and boot 2's two metrics
+        self.assertEqual(len(recs), 24)           # boot 1; boot 2 is not counted
         self.assertIsNotNone(meta["end"])
+
+    def test_resume_reruns_only_the_unfinished_cells(self):
+        first = FakeGuests(interrupt_on=2)
+        code, meta, _, _, run = self.run_pvx(first, configs="native,pv")
+        self.assertEqual(code, exitcodes.INTERRUPTED)
+        again = FakeGuests()
+        code, meta, recs, err, run2 = self.run_pvx(again, configs="native,pv",
+                                                   resume=str(run))
+        self.assertEqual(run2, run)
+        self.assertEqual((code, meta["status"]), (0, "complete"))
+        # native 1 was done; pv 1 (interrupted), native 2 and pv 2 run
+        self.assertEqual(again.booted, [("pv", "console-pv-1.log"),
+                                        ("native", "console-native-2.log"),
+                                        ("pv", "console-pv-2.log")])
+        self.assertEqual(len(recs), 4 * 24)
+        self.assertEqual(len({(r["config"], r["rep"], r["name"]) for r in recs}), 4 * 24)
+        self.assertEqual([r["status"] for r in meta["configs"]["pv"]["reps"]], ["ok", "ok"])
+        self.assertEqual(len(meta["sessions"]), 2)
+        self.assertEqual(meta["sessions"][1]["boots"], 3)
+        self.assertIn("continuing: 1 boot(s) done, 3 to run", err)
+        # and once more: nothing left to run
+        third = FakeGuests()
+        code, meta, recs, _, _ = self.run_pvx(third, configs="native,pv", resume=str(run))
+        self.assertEqual((code, third.boots, len(recs)), (0, 0, 4 * 24))
+
+    def test_resume_refuses_a_different_plan(self):
+        code, _, _, _, run = self.run_pvx(FakeGuests(), configs="native", reps=1)
+        self.assertEqual(code, 0)
+        code, _, _, err, _ = self.run_pvx(FakeGuests(), configs="native", reps=2,
+                                          resume=str(run))
+        self.assertEqual(code, exitcodes.USAGE)
+        self.assertIn("different boots per configuration", err)
+
+    def test_failed_config_stays_failed_unless_retried(self):
+        code, meta, _, _, run = self.run_pvx(FakeGuests(crash_pv_after=3),
+                                             configs="native,pv")
+        self.assertEqual(code, 1)
+        fake = FakeGuests()
+        code, meta, _, _, _ = self.run_pvx(fake, configs="native,pv", resume=str(run))
+        self.assertEqual((code, fake.boots, meta["configs"]["pv"]["status"]), (1, 0, "failed"))
+        fake = FakeGuests()
+        code, meta, recs, _, _ = self.run_pvx(fake, configs="native,pv", resume=str(run),
+                                              retry_failed=True)
+        self.assertEqual((code, fake.boots, meta["configs"]["pv"]["status"]), (0, 2, "ok"))
+        self.assertEqual(sum(r["config"] == "pv" for r in recs), 48)
 
     def test_usage_errors(self):
         code, *_ = self.run_pvx_usage(configs="shadow")

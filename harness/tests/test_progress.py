@@ -54,6 +54,31 @@ class ProgressTest(unittest.TestCase):
         self.assertEqual(p.status(), "elapsed 10 s, ~0 s left")
 
 
+class PlannedTest(unittest.TestCase):
+    def test_planned_remaining_scales_with_the_boots_so_far(self):
+        self.assertEqual(progress.planned_remaining([10, 20, 30], [], None), 60)
+        # the first boot took twice its plan: the rest will too
+        self.assertEqual(progress.planned_remaining([10, 20, 30], [20.0], None), 100)
+        self.assertEqual(progress.planned_remaining([10, 20, 30], [20.0], 15.0), 85)
+        self.assertEqual(progress.planned_remaining([10], [10.0], None), 0)
+
+    def test_estimate_from_the_start_and_skips_leave_the_plan(self):
+        out, clock = io.StringIO(), FakeClock()
+        p = progress.Progress(4, out, clock, planned=[("e/pv", 20), ("e/native", 10),
+                                                      ("e/pv", 20), ("e/native", 10)],
+                              label="pvx reproduce")
+        p.context = "e"
+        self.assertEqual(p.status(), "elapsed 0 s, ~1:00 left")
+        p.begin_boot("pv", 1, 2)
+        self.assertTrue(out.getvalue().startswith("pvx reproduce: [boot 1/4: e pv rep 1/2]"))
+        clock.t += 10
+        p.end_boot("failed")
+        p.skip(1, "pv")
+        self.assertEqual(p.total, 3)
+        self.assertEqual([k for k, _ in p.planned], ["e/pv", "e/native", "e/native"])
+        self.assertEqual(p.status(), "elapsed 10 s, ~10 s left")   # 2 x 10 s at 0.5x
+
+
 class TapTest(unittest.TestCase):
     def test_lines_from_print(self):
         got = []

@@ -59,6 +59,52 @@ class AggregateTest(unittest.TestCase):
 
 
 class RenderTest(unittest.TestCase):
+    def test_xen_peer_row_and_ratio(self):
+        m = meta()
+        m["plan"]["configs"].append("xen")
+        m["configs"]["xen"] = {"mode": "xen", "status": "ok", "reason": "",
+                               "reps": [{"rep": 1, "elapsed_s": 30.0}]}
+        m["hypervisor"] = {"xen": {"version": "4.17.7+13-g2445b30a44-0+deb12u1"}}
+        text = report.render(m, full("native", 10) + full("pv", 20) + full("xen", 15),
+                             "results/x")
+        t3 = table(text, 3)
+        labels = [ln.split(" | ")[0] for ln in t3[2:]]
+        self.assertEqual(labels, ["| L-UP (paper)", "| Xen (paper)", "| **native**",
+                                  "| **pv**", "| **xen** (Xen 4.17, ours)", "| pv / native",
+                                  "| xen / native", "| Xen / L-UP (paper)"])
+        self.assertEqual(t3[8], "| xen / native |" + " 1.50 |" * 10)
+        self.assertIn("Debian's Xen 4.17.7+13-g2445b30a44-0+deb12u1", text)
+
+    def test_noisy_cells_are_marked_in_the_tables(self):
+        recs = full("native", 10) + full("pv", 20)
+        for r in recs:
+            if r["config"] == "pv" and r["name"] == "stat":
+                r["samples"] = [10.0, 25.6, 25.6, 25.6, 30.0]
+        text = report.render(meta(), recs, "results/x")
+        t3 = table(text, 3)
+        pv = next(ln for ln in t3 if ln.startswith("| **pv**"))
+        self.assertIn("| 25.6† |", pv)
+        self.assertEqual(pv.count("†"), 1)
+        self.assertIn("† noisy: the cell's samples spread more than 2x", text)
+        self.assertNotIn("† noisy", text.split("## Table 4")[1].split("## Table 5")[0])
+        stats_rows = [ln for ln in text.splitlines() if ln.startswith("| 3 | stat | pv |")]
+        self.assertEqual(len(stats_rows), 1)
+        self.assertIn("**noisy**", stats_rows[0])
+        self.assertIn("| 10.0 to 30.0 (93.8%) |", stats_rows[0])   # n = 5: [min, max]
+
+    def test_failed_xen_peer_is_not_available_not_faked(self):
+        m = meta()
+        m["plan"]["configs"].append("xen")
+        m["configs"]["xen"] = {"mode": "xen", "status": "failed",
+                               "reason": "boot 1: timed out: the guest never reached /init",
+                               "reps": [{"rep": 1, "elapsed_s": 600.0}]}
+        text = report.render(m, full("native", 10) + full("pv", 20), "results/x")
+        t3 = table(text, 3)
+        row = next(ln for ln in t3 if ln.startswith("| **xen**"))
+        self.assertEqual(row.count("n/a"), 10)
+        self.assertIn("xen is failed: boot 1: timed out", text)
+        self.assertIn("| xen / native |" + " n/a |" * 10, t3)
+
     def test_tables_rows_and_ratios(self):
         text = report.render(meta(), full("native", 10) + full("pv", 20),
                              "results/20260101T000000Z-lmbench-quick")
@@ -142,7 +188,7 @@ class CommandTest(unittest.TestCase):
         with tempfile.TemporaryDirectory() as tmp:
             run = results.RunDir(Path(tmp) / "results", "lmbench-quick", start=0.0)
             run.write_meta(meta())
-            run.add("native", 1, [{k: v for k, v in r.items() if k not in ("config", "rep")}
+            run.put("native", 1, [{k: v for k, v in r.items() if k not in ("config", "rep")}
                                   for r in full("native", 10)])
             out = Path(tmp) / "paper"
             args = argparse.Namespace(run_dir=str(run.path), out=str(out))

@@ -21,8 +21,8 @@ class RunDirTest(unittest.TestCase):
         self.assertEqual(run.path.name, "19700101T000000Z-lmbench-quick")
         self.assertEqual(run.console_log("pv", 2).name, "console-pv-2.log")
         run.write_meta({"status": "running"})
-        run.add("native", 1, [{"name": "stat", "value": 1.0}])
-        run.add("pv", 1, [{"name": "stat", "value": 2.0}, {"name": "x", "error": "e"}])
+        run.put("native", 1, [{"name": "stat", "value": 1.0}])
+        run.put("pv", 1, [{"name": "stat", "value": 2.0}, {"name": "x", "error": "e"}])
         meta, recs = results.load(run.path)
         self.assertEqual(meta, {"status": "running"})
         self.assertEqual(recs[0], {"config": "native", "rep": 1, "name": "stat", "value": 1.0})
@@ -30,6 +30,41 @@ class RunDirTest(unittest.TestCase):
                          [("native", "stat"), ("pv", "stat"), ("pv", "x")])
         leftovers = [p for p in os.listdir(run.path) if p.endswith(".tmp")]
         self.assertEqual(leftovers, [])
+
+    def test_put_replaces_a_cell_and_open_continues(self):
+        run = results.RunDir(self.root, "e", path=self.root / "r" / "e")
+        run.write_meta({"status": "incomplete"})
+        run.put("pv", 1, [{"name": "a", "value": 1.0}, {"name": "b", "value": 1.0}])
+        run.put("pv", 2, [{"name": "a", "value": 2.0}])
+        run.put("pv", 1, [{"name": "a", "value": 3.0}])          # the cell again
+        again, meta = results.RunDir.open(run.path)
+        self.assertEqual(meta["status"], "incomplete")
+        self.assertEqual([(r["rep"], r["value"]) for r in again.records],
+                         [(2, 2.0), (1, 3.0)])
+        again.drop([("pv", 2), ("native", 1)])
+        self.assertEqual([r["rep"] for r in results.load(run.path)[1]], [1])
+        with self.assertRaisesRegex(ResultsError, "already holds a run"):
+            results.RunDir(self.root, "e", path=run.path)
+
+    def test_interrupted_write_leaves_the_old_file_and_no_temporary(self):
+        target = self.root / "results.jsonl"
+        results.atomic_write(target, "old\n")
+        real_open = open
+
+        def failing_open(path, mode="r", *a, **kw):
+            f = real_open(path, mode, *a, **kw)
+            if "w" in mode:
+                f.write("half")
+                f.close()
+                raise KeyboardInterrupt
+            return f
+        import builtins
+        from unittest import mock
+        with mock.patch.object(builtins, "open", failing_open), \
+                self.assertRaises(KeyboardInterrupt):
+            results.atomic_write(target, "new\n")
+        self.assertEqual(target.read_text(), "old\n")
+        self.assertEqual(sorted(os.listdir(self.root)), ["results.jsonl"])
 
     def test_same_second_gets_a_new_directory(self):
         a = results.RunDir(self.root, "e", start=0.0)
