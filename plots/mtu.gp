@@ -95,12 +95,14 @@ do for [format in "png pdf"] {
     unset xlabel
     set yrange [0 : ymax]
     set ylabel "TCP bandwidth (Mbit/s)"
-    # TX drawn a little left of its MTU and RX a little right, so that
-    # their min-max bars do not hide each other
-    plot for [i=0:nseries - 1] datafile index (i + 2) using ($1 / 1.02):2:3:4 with yerrorlines \
-             lc rgb color(i) pt 7 ps 1.3 * PS lw 2 title columnheader(2), \
-         for [i=0:nseries - 1] datafile index (i + 2) using ($1 * 1.02):5:6:7 with yerrorlines \
-             lc rgb color(i) pt 5 ps 1.2 * PS lw 2 dt (8, 5) title columnheader(5), \
+    # k = 2 * configuration + (0: TX, 1: RX), so each configuration's two
+    # lines sit together in the key; TX drawn a little left of its MTU and
+    # RX a little right, so that their min-max bars do not hide each other
+    plot for [k=0:2 * nseries - 1] datafile index (k / 2 + 2) \
+             using ((k % 2) ? $1 * 1.02 : $1 / 1.02):(column(2 + 3 * (k % 2))): \
+                   (column(3 + 3 * (k % 2))):(column(4 + 3 * (k % 2))) with yerrorlines \
+             lc rgb color(k / 2) pt ((k % 2) ? 5 : 7) ps 1.25 * PS lw 2 dt 1 + (k % 2) \
+             title columnheader(2 + 3 * (k % 2)), \
          datafile index 0 using 1:2 with points lc rgb "black" pt 6 ps 2 * PS lw 2 \
              title columnheader(2), \
          datafile index 0 using 1:3 with points lc rgb "black" pt 8 ps 2 * PS lw 2 \
@@ -125,7 +127,7 @@ do for [format in "png pdf"] {
          for [j=0:npv - 1] datafile index 1 using 1:(column(2 + 2 * j)) with linespoints \
              lc rgb color(j + 1) pt 7 ps 1.3 * PS lw 2 notitle, \
          for [j=0:npv - 1] datafile index 1 using 1:(column(3 + 2 * j)) with linespoints \
-             lc rgb color(j + 1) pt 5 ps 1.2 * PS lw 2 dt (8, 5) notitle, \
+             lc rgb color(j + 1) pt 5 ps 1.2 * PS lw 2 dt 2 notitle, \
          datafile index 1 using 1:(column(ncols - 1)) with points lc rgb "black" pt 6 \
              ps 2 * PS lw 2 notitle, \
          datafile index 1 using 1:(column(ncols)) with points lc rgb "black" pt 8 \
