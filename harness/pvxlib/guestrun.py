@@ -45,6 +45,11 @@ NO_GUEST_RESULT = 123
 # Xen copies domain 0's into start_info too.
 CMDLINE_LIMIT = {"native": 2047, "pv": 1023, "xen": 1023}
 CONSOLE = {"native": "ttyS0", "pv": "hvc0", "xen": "hvc0"}
+# Native boots skip the kernel's check that the IO-APIC timer ticks: under
+# TCG on a loaded host it can miss its window and panic the boot ("IO-APIC +
+# timer doesn't work!"), as cloud and libvirt images avoid the same way.
+# PV guests have no IO-APIC timer to check.
+MODE_ARGS = {"native": "no_timer_check", "pv": "", "xen": ""}
 
 KERNEL_STAMP = re.compile(r"\[\s*\d+\.\d{6}\]")
 DOMAIN_PREFIX = re.compile(r"^\(d\d+\) ")
@@ -66,9 +71,9 @@ def encode_command(cmd: str) -> str:
 
 def kernel_cmdline(mode: str, guest_args: str, cmd: str) -> str:
     """The guest kernel's command line for `pvx boot <mode>`:
-    console, panic=-1 (a panic ends the run at once), the user's
-    arguments, and the command."""
-    words = [f"console={CONSOLE[mode]}", "panic=-1", guest_args.strip(),
+    console, panic=-1 (a panic ends the run at once), the mode's own
+    arguments (MODE_ARGS), the user's arguments, and the command."""
+    words = [f"console={CONSOLE[mode]}", "panic=-1", MODE_ARGS[mode], guest_args.strip(),
              f"pvx.cmd={encode_command(cmd)}"]
     line = " ".join(w for w in words if w)
     if len(line) > CMDLINE_LIMIT[mode]:

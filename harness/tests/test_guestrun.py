@@ -17,7 +17,7 @@ class CommandLineTest(unittest.TestCase):
     def test_native_and_pv(self):
         line = guestrun.kernel_cmdline("native", " quiet ", "uname -a; echo ok")
         b64 = base64.b64encode(b"uname -a; echo ok").decode()
-        self.assertEqual(line, f"console=ttyS0 panic=-1 quiet pvx.cmd={b64}")
+        self.assertEqual(line, f"console=ttyS0 panic=-1 no_timer_check quiet pvx.cmd={b64}")
         self.assertTrue(guestrun.kernel_cmdline("pv", "", "true").startswith(
             "console=hvc0 panic=-1 pvx.cmd="))
 
