@@ -19,8 +19,12 @@ static const char *const crashtest_names[] = { "none",		 "pagefault",
 					       "panic",		 NULL };
 
 static const char *const wpt_names[] = { "off", "emulate", "unhook", NULL };
+static const char *const paging_names[] = { "direct", "shadow", NULL };
 
 static const struct opt hv_opt_table[] = {
+	{ "paging", OPT_CHOICE, &hv_opts.paging, .choices = paging_names,
+	  .help = "guest memory virtualization: direct (validated guest "
+		  "tables), shadow (PVX-built shadow tables)" },
 	{ "wpt", OPT_CHOICE, &hv_opts.wpt, .choices = wpt_names,
 	  .help = "writable page tables for guests: off, emulate, unhook" },
 	{ "loglvl", OPT_CHOICE, &hv_opts.loglvl, .choices = loglvl_names,

@@ -18,11 +18,14 @@ enum crashtest {
  * XENFEAT_writable_page_tables). */
 enum wpt_mode { WPT_OFF, WPT_EMULATE, WPT_UNHOOK };
 
+/* paging=: in enum paging_mode order (include/mm/paging.h): direct,
+ * shadow. */
 struct hv_options {
 	unsigned int loglvl;	/* enum log_level */
 	int selftest;		/* run boot-time self-tests */
 	unsigned int crashtest; /* enum crashtest: deliberate fault (tests) */
 	unsigned int wpt;	/* enum wpt_mode */
+	unsigned int paging;	/* enum paging_mode */
 };
 
 extern struct hv_options hv_opts;
