@@ -25,6 +25,11 @@ static const char *const scalar_names[] = {
 	"ptwr_rehook_entries", "priv_op_emulations",
 	"cpuid_emulations", "blk_requests", "blk_errors",
 };
+/* After the histograms (counters version 2). */
+static const char *const shadow_names[] = {
+	"shadow_faults", "shadow_pages_created", "shadow_pages_freed",
+	"shadow_root_hits", "shadow_root_misses", "shadow_resets",
+};
 
 static long pvx_op(int fd, unsigned long cmd, void *arg)
 {
@@ -59,6 +64,9 @@ static void print_json(const struct pvx_counters *c)
 	printf("{\"pvx_counters\":%u,", c->version);
 	for (unsigned i = 0; i < sizeof(scalar_names) / sizeof(scalar_names[0]); i++)
 		printf("\"%s\":%llu,", scalar_names[i], (unsigned long long)scalars[i]);
+	for (unsigned i = 0; i < sizeof(shadow_names) / sizeof(shadow_names[0]); i++)
+		printf("\"%s\":%llu,", shadow_names[i],
+		       (unsigned long long)(&c->shadow_faults)[i]);
 	print_array("hypercalls", c->hypercalls, PVX_NR_HYPERCALLS, 1);
 	putchar(',');
 	print_array("traps", c->traps, 32, 1);

@@ -38,7 +38,7 @@
 #define PVXOP_counters_read  0
 #define PVXOP_counters_reset 1
 
-#define PVX_COUNTERS_VERSION 1
+#define PVX_COUNTERS_VERSION 2
 #define PVX_NR_HYPERCALLS    64
 #define PVX_HIST_BUCKETS     13 /* 1, 2-3, ... 2048-4095, >= 4096 */
 
@@ -65,8 +65,15 @@ struct pvx_counters {
 	uint64_t blk_errors;   /* ... answered with an error, + rings broken */
 	uint64_t mmu_update_batches[PVX_HIST_BUCKETS]; /* calls by entries */
 	uint64_t multicall_batches[PVX_HIST_BUCKETS];  /* calls by entries */
+	/* Shadow paging (paging=shadow, mm/shadow.c); since version 2. */
+	uint64_t shadow_faults;	       /* hidden faults: filled, not bounced */
+	uint64_t shadow_pages_created; /* shadow tables built ... */
+	uint64_t shadow_pages_freed;   /* ... and dropped */
+	uint64_t shadow_root_hits;     /* guest CR3 switch: shadow cached */
+	uint64_t shadow_root_misses;   /* ... not cached: built on load */
+	uint64_t shadow_resets;	       /* every shadow dropped (pool full) */
 };
-_Static_assert(sizeof(struct pvx_counters) == 8 + 8 * (64 + 32 + 16 + 26),
+_Static_assert(sizeof(struct pvx_counters) == 8 + 8 * (64 + 32 + 16 + 26 + 6),
 	       "pvx_counters layout");
 #endif
 
