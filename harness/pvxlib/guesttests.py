@@ -10,6 +10,12 @@ and natively, checked the way issue #3 asks, one boot per test:
       each of which must get its error code, and the page-type rules on
       frames of its own) and xsprobe (the in-hypervisor xenstore through
       /dev/xen/xenbus: reads, writes, transactions, permissions).
+  pv-shadow-checklist
+      the PV checklist on shadow paging (the hypervisor's paging=shadow,
+      stock kernel unmodified), hcprobe with its shadow-mode table probes,
+      and PVX's end-of-run counters: hidden (shadow) faults, shadow pages
+      and shadow-root cache hits all non-zero, the guest's mmu_update
+      traffic routed (entries counted) and no page-table validations.
   pv-guest-crash
       `echo c > /proc/sysrq-trigger`: the domain ends with a crash report
       and PVX's guest-crash status; the hypervisor itself does not panic.
@@ -17,6 +23,7 @@ and natively, checked the way issue #3 asks, one boot per test:
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,7 +45,7 @@ echo "CHK date-advanced: $((d1 - d0))"
 # "target" domain and waits for xenstore first; unrestricted=1 (a module
 # parameter for exactly this) lets the probe issue raw hypercalls.
 HCPROBE = r"""
-modprobe xen-privcmd unrestricted=1; /bin/hcprobe; echo "CHK hcprobe-status: $?"
+modprobe xen-privcmd unrestricted=1; /bin/hcprobe {paging}; echo "CHK hcprobe-status: $?"
 /bin/xsprobe; echo "CHK xsprobe-status: $?"
 """
 # The Tables 3-5 suite once, quick, in the native boot (issue #4: the
@@ -106,6 +113,33 @@ def evaluate_checklist(mode: str, output: str, lines: list[str],
     return problems, f"sleep 2 = {wall:.2f} s host time"
 
 
+COUNTERS_JSON = re.compile(r"\(PVX\) counters-json d1: (\{.*\})\s*$")
+# Under paging=shadow these must all have happened at least once.
+SHADOW_NONZERO = ("shadow_faults", "shadow_pages_created", "shadow_root_hits",
+                  "cr3_loads", "mmu_update_entries")
+
+
+def evaluate_shadow_counters(lines: list[str]) -> tuple[list[str], str]:
+    """Checks PVX's end-of-run counters of a paging=shadow boot. Returns
+    (problems, note). Pure, unit-tested."""
+    found = [m.group(1) for m in map(COUNTERS_JSON.search, lines) if m]
+    if not found:
+        return ["no (PVX) counters-json d1 line"], ""
+    try:
+        c = json.loads(found[-1])
+    except json.JSONDecodeError as e:
+        return [f"counters-json is not JSON: {e}"], ""
+    problems = [f"{k} = {c.get(k)}, expected > 0" for k in SHADOW_NONZERO
+                if not isinstance(c.get(k), int) or c[k] <= 0]
+    if c.get("page_validations") != 0:
+        problems.append(f"page_validations = {c.get('page_validations')}: "
+                        "guest tables went through direct paging's type rules")
+    note = ", ".join(f"{k} {c.get(k)}" for k in
+                     ("shadow_faults", "shadow_pages_created", "shadow_pages_freed",
+                      "shadow_root_hits", "shadow_root_misses", "mmu_update_entries"))
+    return problems, note
+
+
 def _report(run: boot.GuestRun, problems: list[str]) -> str:
     detail = f"log {run.outcome.log}"
     if problems:
@@ -114,22 +148,29 @@ def _report(run: boot.GuestRun, problems: list[str]) -> str:
     return detail
 
 
-def checklist(mode: str, accel: str) -> Outcome:
+def checklist(mode: str, accel: str, paging: str = "direct") -> Outcome:
+    """The checklist natively or on PVX; paging selects PVX's paging mode."""
     files = checks.build_all(["memcheck"] + (["hcprobe", "xsprobe"] if mode == "pv" else []))
     if mode == "native":
         files.update(workloads.build(workloads.spec("lmbench-like")))
-    script = CHECKLIST + (HCPROBE if mode == "pv" else LMB) + DMESG
+    script = CHECKLIST + (HCPROBE.format(paging=paging) if mode == "pv" else LMB) + DMESG
     kmods = ["xen-privcmd"] if mode == "pv" else None
+    hv_args = [f"paging={paging}"] if paging != "direct" else None
+    name = f"{mode}-{paging}" if paging != "direct" else mode
     try:
         setup = boot.prepare_guest(mode, "stock", script, extra_files=files,
-                                   kmods=kmods)
+                                   kmods=kmods, hv_args=hv_args)
     except boot.SetupError as e:
         return Outcome(False, f"setup failed: {e}", "")
     cfg = qemu.QemuConfig(accel=accel, mem_mib=setup.qemu_mem_mib)
-    run = boot.run_guest(setup, cfg, 300.0, boot.default_log(f"test-{mode}-checklist"))
+    run = boot.run_guest(setup, cfg, 300.0, boot.default_log(f"test-{name}-checklist"))
     output = "\n".join(run.result.output)
     problems, sleep_note = evaluate_checklist(mode, output, run.outcome.lines,
                                               run.outcome.times)
+    if paging == "shadow":
+        shadow_problems, counters_note = evaluate_shadow_counters(run.outcome.lines)
+        problems += shadow_problems
+        sleep_note += f"; {counters_note}"
     if run.verdict.code != 0:
         problems.insert(0, f"exit {run.verdict.code}: {run.verdict.message}")
     init = f"{run.result.uptime:.2f} s" if run.result.uptime is not None else "?"
@@ -251,6 +292,7 @@ def pv_fio(accel: str) -> Outcome:
 
 TESTS = {
     "pv-checklist": lambda accel: checklist("pv", accel),
+    "pv-shadow-checklist": lambda accel: checklist("pv", accel, paging="shadow"),
     "native-checklist": lambda accel: checklist("native", accel),
     "pv-guest-crash": pv_guest_crash,
     "pv-block": pv_block,

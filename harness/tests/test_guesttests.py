@@ -70,3 +70,31 @@ class ChecklistTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class ShadowCountersTest(unittest.TestCase):
+    JSON = ('{"domain":1,"cr3_loads":900,"mmu_update_entries":5000,'
+            '"page_validations":0,"shadow_faults":4000,"shadow_pages_created":300,'
+            '"shadow_pages_freed":200,"shadow_root_hits":800,"shadow_root_misses":90}')
+
+    def test_good_counters(self):
+        lines = ["(d1) bye", "(PVX) counters-json d1: " + self.JSON]
+        problems, note = guesttests.evaluate_shadow_counters(lines)
+        self.assertEqual(problems, [])
+        self.assertIn("shadow_faults 4000", note)
+
+    def test_no_shadow_faults_or_validations_seen(self):
+        bad = self.JSON.replace('"shadow_faults":4000', '"shadow_faults":0') \
+                       .replace('"page_validations":0', '"page_validations":7')
+        problems, _ = guesttests.evaluate_shadow_counters(
+            ["(PVX) counters-json d1: " + bad])
+        self.assertEqual(len(problems), 2)
+        self.assertIn("shadow_faults", problems[0])
+        self.assertIn("page_validations", problems[1])
+
+    def test_missing_or_broken_line(self):
+        self.assertEqual(guesttests.evaluate_shadow_counters(["(d1) x"])[0],
+                         ["no (PVX) counters-json d1 line"])
+        problems, _ = guesttests.evaluate_shadow_counters(
+            ["(PVX) counters-json d1: {oops}"])
+        self.assertIn("not JSON", problems[0])
