@@ -16,6 +16,11 @@ and natively, checked the way issue #3 asks, one boot per test:
       and PVX's end-of-run counters: hidden (shadow) faults, shadow pages
       and shadow-root cache hits all non-zero, the guest's mmu_update
       traffic routed (entries counted) and no page-table validations.
+  pv-shadow-small-pool
+      shadow paging with a pool of 48 shadow tables (shadow_pages=48), so
+      PVX must drop every shadow and rebuild them many times: 200
+      fork+exec and memcheck (64 MiB, two rounds) still right, and the
+      counters show shadow_resets > 0.
   pv-guest-crash
       `echo c > /proc/sysrq-trigger`: the domain ends with a crash report
       and PVX's guest-crash status; the hypervisor itself does not panic.
@@ -178,6 +183,43 @@ def checklist(mode: str, accel: str, paging: str = "direct") -> Outcome:
     return Outcome(not problems, _report(run, problems), note)
 
 
+SMALL_POOL = r"""
+i=0; while [ $i -lt 200 ]; do /bin/true || break; i=$((i+1)); done
+echo "CHK forkexec: $i"
+/bin/memcheck 64 2; echo "CHK memcheck-status: $?"
+"""
+
+
+def evaluate_small_pool(output: str, lines: list[str]) -> list[str]:
+    """Problems of a pv-shadow-small-pool boot. Pure, unit-tested."""
+    problems = [f"{k}: expected {v}, got {_value(output, k)}"
+                for k, v in (("forkexec", "200"), ("memcheck-status", "0"))
+                if _value(output, k) != v]
+    shadow, _ = evaluate_shadow_counters(lines)
+    problems += shadow
+    found = [m.group(1) for m in map(COUNTERS_JSON.search, lines) if m]
+    if found and not shadow:
+        resets = json.loads(found[-1]).get("shadow_resets")
+        if not isinstance(resets, int) or resets <= 0:
+            problems.append(f"shadow_resets = {resets}: the pool never ran out")
+    return problems
+
+
+def pv_shadow_small_pool(accel: str) -> Outcome:
+    files = checks.build_all(["memcheck"])
+    try:
+        setup = boot.prepare_guest("pv", "stock", SMALL_POOL, extra_files=files,
+                                   hv_args=["paging=shadow", "shadow_pages=48"])
+    except boot.SetupError as e:
+        return Outcome(False, f"setup failed: {e}", "")
+    cfg = qemu.QemuConfig(accel=accel, mem_mib=setup.qemu_mem_mib)
+    run = boot.run_guest(setup, cfg, 300.0, boot.default_log("test-pv-shadow-small-pool"))
+    problems = evaluate_small_pool("\n".join(run.result.output), run.outcome.lines)
+    if run.verdict.code != 0:
+        problems.insert(0, f"exit {run.verdict.code}: {run.verdict.message}")
+    return Outcome(not problems, _report(run, problems), f"{run.outcome.elapsed:.1f} s")
+
+
 def pv_guest_crash(accel: str) -> Outcome:
     try:
         setup = boot.prepare_guest("pv", "stock", "echo c > /proc/sysrq-trigger")
@@ -293,6 +335,7 @@ def pv_fio(accel: str) -> Outcome:
 TESTS = {
     "pv-checklist": lambda accel: checklist("pv", accel),
     "pv-shadow-checklist": lambda accel: checklist("pv", accel, paging="shadow"),
+    "pv-shadow-small-pool": pv_shadow_small_pool,
     "native-checklist": lambda accel: checklist("native", accel),
     "pv-guest-crash": pv_guest_crash,
     "pv-block": pv_block,

@@ -98,3 +98,20 @@ class ShadowCountersTest(unittest.TestCase):
         problems, _ = guesttests.evaluate_shadow_counters(
             ["(PVX) counters-json d1: {oops}"])
         self.assertIn("not JSON", problems[0])
+
+
+class SmallPoolTest(unittest.TestCase):
+    def lines(self, resets):
+        js = ShadowCountersTest.JSON[:-1] + f',"shadow_resets":{resets}}}'
+        return ["(PVX) counters-json d1: " + js]
+
+    def test_good(self):
+        out = "CHK forkexec: 200\nCHK memcheck-status: 0"
+        self.assertEqual(guesttests.evaluate_small_pool(out, self.lines(12)), [])
+
+    def test_pool_never_ran_out_or_work_failed(self):
+        out = "CHK forkexec: 17\nCHK memcheck-status: 0"
+        problems = guesttests.evaluate_small_pool(out, self.lines(0))
+        self.assertEqual(len(problems), 2)
+        self.assertIn("forkexec", problems[0])
+        self.assertIn("shadow_resets", problems[1])

@@ -10,7 +10,8 @@
 #include <boot/options.h>
 #include <public/pvx.h>
 
-struct hv_options hv_opts = { .loglvl = LOG_INFO };
+struct hv_options hv_opts = { .loglvl = LOG_INFO,
+			      .shadow_pages = SHADOW_PAGES_MAX };
 
 static const char *const loglvl_names[] = { "error", "warn", "info", "debug",
 					    NULL };
@@ -25,6 +26,10 @@ static const struct opt hv_opt_table[] = {
 	{ "paging", OPT_CHOICE, &hv_opts.paging, .choices = paging_names,
 	  .help = "guest memory virtualization: direct (validated guest "
 		  "tables), shadow (PVX-built shadow tables)" },
+	{ "shadow_pages", OPT_UINT, &hv_opts.shadow_pages, .min = 16,
+	  .max = SHADOW_PAGES_MAX,
+	  .help = "paging=shadow: shadow tables per domain before all are "
+		  "dropped and rebuilt" },
 	{ "wpt", OPT_CHOICE, &hv_opts.wpt, .choices = wpt_names,
 	  .help = "writable page tables for guests: off, emulate, unhook" },
 	{ "loglvl", OPT_CHOICE, &hv_opts.loglvl, .choices = loglvl_names,

@@ -60,8 +60,9 @@
  * through it (the limbo list), and if it was the loaded root, the root
  * is rebuilt and reloaded before the guest runs again.
  *
- * When the pool (SH_MAX_PAGES shadows) is exhausted, every shadow is
- * dropped and rebuilt on demand (shadow_resets).
+ * When the pool (shadow_pages=, at most SH_MAX_PAGES shadows) is
+ * exhausted, every shadow is dropped and rebuilt on demand
+ * (shadow_resets).
  */
 #include <lib/errno.h>
 #include <lib/panic.h>
@@ -71,6 +72,7 @@
 #include <arch/x86/page.h>
 #include <arch/x86/ptwr_emulate.h>
 #include <arch/x86/regs.h>
+#include <boot/options.h>
 #include <domain/domain.h>
 #include <domain/guest_access.h>
 #include <mm/frame_table.h>
@@ -90,9 +92,10 @@ struct shadow_domain {
 	uint64_t pool[SH_MAX_FRAMES];  /* free shadow frames, TLB-clean */
 	uint64_t limbo[SH_MAX_FRAMES]; /* freed since the last CR3 load */
 	unsigned int nr_pool, nr_limbo, nr_frames;
-	int hw_root;	    /* record loaded in CR3, -1: none */
-	int flush_pending;  /* a table lost writable mappings */
-	int reload_pending; /* the loaded root was freed */
+	unsigned int max_frames; /* 2 * shadow_pages= */
+	int hw_root;		 /* record loaded in CR3, -1: none */
+	int flush_pending;	 /* a table lost writable mappings */
+	int reload_pending;	 /* the loaded root was freed */
 };
 
 static const unsigned int level_shift[] = { 0, L1_SHIFT, L2_SHIFT, L3_SHIFT,
@@ -137,7 +140,7 @@ static uint64_t frame_get(struct shadow_domain *sh)
 
 	if (sh->nr_pool)
 		smfn = sh->pool[--sh->nr_pool];
-	else if (sh->nr_frames < SH_MAX_FRAMES &&
+	else if (sh->nr_frames < sh->max_frames &&
 		 (smfn = alloc_frames(1, 1)) != INVALID_PFN)
 		sh->nr_frames++;
 	else
@@ -269,15 +272,11 @@ static void unlink_parents(struct shadow_domain *sh, int r)
 	unsigned int p = c->parent >> 9, slot = c->parent & 511, q, i;
 	uint64_t *s;
 
-	if (!c->nparents)
-		return;
-	if (c->nparents == 1 && p < SH_MAX_PAGES && sh->rec[p].used &&
+	if (c->nparents && p < SH_MAX_PAGES && sh->rec[p].used &&
 	    sh->rec[p].level == c->level + 1) {
 		s = table(sh->rec[p].smfn);
-		if ((s[slot] & _PAGE_PRESENT) && PTE_MFN(s[slot]) == c->smfn) {
+		if ((s[slot] & _PAGE_PRESENT) && PTE_MFN(s[slot]) == c->smfn)
 			clear_upper(sh, s, slot);
-			return;
-		}
 	}
 	for (q = 0; q < SH_MAX_PAGES && c->nparents; q++) {
 		if (!sh->rec[q].used || sh->rec[q].level != c->level + 1)
@@ -438,6 +437,11 @@ static int update(struct domain *d, uint64_t gmfn, unsigned int idx,
 
 	if (!guest_frame(d, gmfn))
 		return -XEN_EPERM;
+	/* A descriptor table's frames must keep equalling PVX's checked
+	 * copy (arch/x86/pv_gdt.c), as under direct paging. */
+	if (mfn_to_page(gmfn)->type == PGT_SEG_DESC &&
+	    mfn_to_page(gmfn)->type_count)
+		return -XEN_EINVAL;
 	rc = check_entry(d, val);
 	if (rc) {
 		gdprintk("shadow: entry %lx for %lx[%u] refused (%d)\n", val,
@@ -516,8 +520,9 @@ static void mark_accessed(struct gwalk *w, int write)
 	}
 }
 
-/* Builds the shadow path for a walk the guest's tables allow. Returns
- * the shadow L1 entry, or 0 with *full set if the pool ran out. */
+/* Builds the shadow path for a walk the guest's tables allow, from the
+ * loaded root. Returns the shadow L1 entry, or 0 with *full set if the
+ * pool ran out. */
 static uint64_t fill(struct domain *d, uint64_t root, struct gwalk *w,
 		     int *full)
 {
@@ -586,8 +591,9 @@ static int fix(struct vcpu *v, uint64_t cr2, uint64_t ec, struct gwalk *w)
 		unshadow(d, PTE_MFN(gl1));
 	mark_accessed(w, ec & PFEC_WRITE);
 	for (tries = 0; tries < 2; tries++) {
-		if (d->shadow->reload_pending)
-			pv_load_cr3(v); /* rebuilds the root */
+		if (d->shadow->reload_pending ||
+		    sh_cache_find(&d->shadow->cache, root, 4) < 0)
+			pv_load_cr3(v); /* (re)builds the root */
 		sl1e = fill(d, root, w, &full);
 		if (!full)
 			break;
@@ -596,10 +602,11 @@ static int fix(struct vcpu *v, uint64_t cr2, uint64_t ec, struct gwalk *w)
 	settle(v);
 	if (!access_ok(sl1e, ec))
 		domain_crash(d,
-			     "shadow: guest entry %016lx for %lx maps a "
-			     "frame it may not map %s",
+			     "shadow: guest entry %016lx for %lx grants what "
+			     "PVX refuses (%s a frame not the guest's, a "
+			     "descriptor or own page table, or bad flags)",
 			     gl1, cr2,
-			     (ec & PFEC_WRITE) ? "writable" : "at all");
+			     (ec & PFEC_WRITE) ? "writing" : "reading");
 	d->counters.shadow_faults++;
 	arch_invlpg(cr2);
 	return 1;
@@ -787,7 +794,9 @@ static int shadow_init(struct domain *d)
 		return -XEN_ENOMEM;
 	d->shadow = mfn_to_virt(mfn);
 	memset(d->shadow, 0, sizeof(*d->shadow));
-	sh_cache_init(&d->shadow->cache, d->shadow->rec, SH_MAX_PAGES);
+	sh_cache_init(&d->shadow->cache, d->shadow->rec,
+		      (unsigned int)hv_opts.shadow_pages);
+	d->shadow->max_frames = 2 * (unsigned int)hv_opts.shadow_pages;
 	d->shadow->hw_root = -1;
 	return 0;
 }
