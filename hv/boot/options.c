@@ -26,7 +26,7 @@ static const struct opt hv_opt_table[] = {
 	{ "paging", OPT_CHOICE, &hv_opts.paging, .choices = paging_names,
 	  .help = "guest memory virtualization: direct (validated guest "
 		  "tables), shadow (PVX-built shadow tables)" },
-	{ "shadow_pages", OPT_UINT, &hv_opts.shadow_pages, .min = 16,
+	{ "shadow_pages", OPT_UINT, &hv_opts.shadow_pages, .min = 32,
 	  .max = SHADOW_PAGES_MAX,
 	  .help = "paging=shadow: shadow tables per domain before all are "
 		  "dropped and rebuilt" },

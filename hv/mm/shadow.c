@@ -760,9 +760,15 @@ static uint64_t shadow_hw_root(struct vcpu *v)
 	int r = sh_get(d, root, 4);
 
 	if (r < 0) {
+		/* Every frame may now be in limbo, the loaded root among them:
+		 * leave it before recycling them. */
 		sh_reset(d);
+		arch_load_idle_tables();
+		limbo_drain(sh);
 		r = sh_get(d, root, 4);
-		BUG_ON(r < 0);
+		if (r <
+		    0) /* not even one frame: the hypervisor is out of memory */
+			domain_crash(d, "shadow: no memory for a shadow root");
 	}
 	sh->hw_root = r;
 	hv_fault_repeats = 0;
