@@ -26,7 +26,8 @@ enum paging_mode { PAGING_DIRECT, PAGING_SHADOW };
 
 struct paging_ops {
 	const char *name;
-	/* Set-up before the builder's first call below, and teardown. */
+	/* Set-up before the builder's first call below, and teardown (not
+	 * called yet: a run has one domain, whose end ends the machine). */
 	int (*init)(struct domain *d);
 	void (*teardown)(struct domain *d);
 	/* mmu_update MMU_NORMAL_PT_UPDATE (preserve_ad 0) or
