@@ -62,7 +62,9 @@
  *
  * When the pool (shadow_pages=, at most SH_MAX_PAGES shadows) is
  * exhausted, every shadow is dropped and rebuilt on demand
- * (shadow_resets).
+ * (shadow_resets); if that happens while a root is being loaded, PVX
+ * first moves onto its own page tables, so that the frames of the root
+ * it leaves can be recycled at once.
  */
 #include <lib/errno.h>
 #include <lib/panic.h>
