@@ -20,7 +20,7 @@
  * slots 256..271, copied when they are made, whatever the guest's L4
  * holds there.
  *
- * Filling (hidden faults). A new shadow is empty. A #PF from the guest
+ * Filling (hidden faults, mm/shadow_fault.c). A new shadow is empty. A #PF from the guest
  * walks the guest's own tables for CR2 (the current mode's root): if
  * they would not allow the access, the fault is the guest's and is
  * bounced, unless it is a kernel store to a read-only page-table page,
@@ -72,11 +72,8 @@
 #include <lib/string.h>
 #include <arch/hooks.h>
 #include <arch/x86/page.h>
-#include <arch/x86/ptwr_emulate.h>
-#include <arch/x86/regs.h>
 #include <boot/options.h>
 #include <domain/domain.h>
-#include <domain/guest_access.h>
 #include <mm/frame_table.h>
 #include <mm/frames.h>
 #include <mm/mmu.h>
@@ -84,49 +81,14 @@
 #include <mm/pgtable.h>
 #include <mm/shadow_cache.h>
 #include <mm/shadow_entry.h>
-
-#define SH_MAX_PAGES  8192		 /* shadow tables alive (32 MiB) */
-#define SH_MAX_FRAMES (2 * SH_MAX_PAGES) /* incl. pool and limbo */
-
-struct shadow_domain {
-	struct sh_cache cache;
-	struct sh_rec rec[SH_MAX_PAGES];
-	uint64_t pool[SH_MAX_FRAMES];  /* free shadow frames, TLB-clean */
-	uint64_t limbo[SH_MAX_FRAMES]; /* freed since the last CR3 load */
-	unsigned int nr_pool, nr_limbo, nr_frames;
-	unsigned int max_frames; /* 2 * shadow_pages= */
-	int hw_root;		 /* record loaded in CR3, -1: none */
-	int flush_pending;	 /* a table lost writable mappings */
-	int reload_pending;	 /* the loaded root was freed */
-};
+#include "shadow_private.h"
 
 static const unsigned int level_shift[] = { 0, L1_SHIFT, L2_SHIFT, L3_SHIFT,
 					    L4_SHIFT };
 
-static uint64_t *table(uint64_t mfn)
-{
-	return mfn_to_virt(mfn);
-}
-
 static int hv_slot(unsigned int level, unsigned int i)
 {
 	return level == 4 && i >= HV_L4_FIRST && i <= HV_L4_LAST;
-}
-
-/* A frame that can hold one of the domain's page tables. */
-static int guest_frame(const struct domain *d, uint64_t mfn)
-{
-	struct page_info *pg = mfn_to_page(mfn);
-
-	return pg && pg->owner == d->domid && !(pg->flags & PGF_NO_TABLE);
-}
-
-/* A frame the domain may map (its memory or a page shared with it). */
-static int mappable(const struct domain *d, uint64_t mfn)
-{
-	struct page_info *pg = mfn_to_page(mfn);
-
-	return pg && pg->owner == d->domid;
 }
 
 static struct sh_rec *rec_of_smfn(struct shadow_domain *sh, uint64_t smfn)
@@ -147,7 +109,7 @@ static uint64_t frame_get(struct shadow_domain *sh)
 		sh->nr_frames++;
 	else
 		return 0;
-	memset(table(smfn), 0, PAGE_SIZE);
+	memset(sh_table(smfn), 0, PAGE_SIZE);
 	return smfn;
 }
 
@@ -161,13 +123,13 @@ static void limbo_drain(struct shadow_domain *sh)
 /* ---- references held by shadow L1 entries ---- */
 
 /* The shadow of guest L1 entry g, with its references taken. */
-static uint64_t make_l1e(struct domain *d, uint64_t g)
+uint64_t sh_make_l1e(struct domain *d, uint64_t g)
 {
 	struct page_info *pg = mfn_to_page(PTE_MFN(g));
 	unsigned int frame = 0;
 	uint64_t s;
 
-	if (pg && mappable(d, PTE_MFN(g)))
+	if (pg && sh_mappable(d, PTE_MFN(g)))
 		frame |= SH_FRAME_OWNED;
 	if (pg && pg->sh_levels)
 		frame |= SH_FRAME_TABLE;
@@ -188,10 +150,10 @@ static void clear_upper(struct shadow_domain *sh, uint64_t *s, unsigned int i)
 	s[i] = 0;
 }
 
-static void link_upper(struct shadow_domain *sh, int parent, unsigned int i,
-		       int child, uint64_t g)
+void sh_link_upper(struct shadow_domain *sh, int parent, unsigned int i,
+		   int child, uint64_t g)
 {
-	uint64_t *s = table(sh->rec[parent].smfn);
+	uint64_t *s = sh_table(sh->rec[parent].smfn);
 
 	clear_upper(sh, s, i);
 	s[i] = sh_lne(g, sh->rec[child].smfn);
@@ -212,7 +174,7 @@ static void remove_writable(struct shadow_domain *sh, uint64_t gmfn)
 
 		if (!sh->rec[r].used || sh->rec[r].level != 1)
 			continue;
-		s = table(sh->rec[r].smfn);
+		s = sh_table(sh->rec[r].smfn);
 		for (i = 0; i < PT_ENTRIES; i++) {
 			if ((s[i] & (_PAGE_PRESENT | _PAGE_RW)) !=
 				(_PAGE_PRESENT | _PAGE_RW) ||
@@ -240,7 +202,7 @@ static void protect(struct shadow_domain *sh, uint64_t gmfn)
 }
 
 /* The shadow of (gmfn, level), made if needed; -1 if the pool is empty. */
-static int sh_get(struct domain *d, uint64_t gmfn, unsigned int level)
+int sh_get(struct domain *d, uint64_t gmfn, unsigned int level)
 {
 	struct shadow_domain *sh = d->shadow;
 	int r = sh_cache_find(&sh->cache, gmfn, level);
@@ -259,7 +221,7 @@ static int sh_get(struct domain *d, uint64_t gmfn, unsigned int level)
 	}
 	if (level == 4)
 		for (i = HV_L4_FIRST; i <= HV_L4_LAST; i++)
-			table(smfn)[i] = arch_hv_l4_entry(i);
+			sh_table(smfn)[i] = arch_hv_l4_entry(i);
 	mfn_to_page(smfn)->sh_rec = (uint16_t)r;
 	protect(sh, gmfn);
 	mfn_to_page(gmfn)->sh_levels |= (uint8_t)(1u << (level - 1));
@@ -276,14 +238,14 @@ static void unlink_parents(struct shadow_domain *sh, int r)
 
 	if (c->nparents && p < SH_MAX_PAGES && sh->rec[p].used &&
 	    sh->rec[p].level == c->level + 1) {
-		s = table(sh->rec[p].smfn);
+		s = sh_table(sh->rec[p].smfn);
 		if ((s[slot] & _PAGE_PRESENT) && PTE_MFN(s[slot]) == c->smfn)
 			clear_upper(sh, s, slot);
 	}
 	for (q = 0; q < SH_MAX_PAGES && c->nparents; q++) {
 		if (!sh->rec[q].used || sh->rec[q].level != c->level + 1)
 			continue;
-		s = table(sh->rec[q].smfn);
+		s = sh_table(sh->rec[q].smfn);
 		for (i = 0; i < PT_ENTRIES; i++)
 			if ((s[i] & _PAGE_PRESENT) && PTE_MFN(s[i]) == c->smfn)
 				clear_upper(sh, s, i);
@@ -295,7 +257,7 @@ static void unlink_parents(struct shadow_domain *sh, int r)
 static void release_entries(struct shadow_domain *sh, struct sh_rec *c,
 			    int unlink_children)
 {
-	const uint64_t *s = table(c->smfn);
+	const uint64_t *s = sh_table(c->smfn);
 	unsigned int i;
 
 	for (i = 0; i < PT_ENTRIES; i++) {
@@ -326,7 +288,7 @@ static void sh_free(struct domain *d, int r)
 }
 
 /* The guest frame is no longer a page table: drop its shadows. */
-static void unshadow(struct domain *d, uint64_t gmfn)
+void sh_unshadow(struct domain *d, uint64_t gmfn)
 {
 	struct page_info *pg = mfn_to_page(gmfn);
 	unsigned int level;
@@ -342,7 +304,7 @@ static void unshadow(struct domain *d, uint64_t gmfn)
 }
 
 /* Drops every shadow (pool exhausted, or teardown). */
-static void sh_reset(struct domain *d)
+void sh_reset(struct domain *d)
 {
 	struct shadow_domain *sh = d->shadow;
 	unsigned int r;
@@ -365,7 +327,7 @@ static void sh_reset(struct domain *d)
 
 /* Before the guest (or a guest copy) runs again: reload a freed root,
  * or flush translations that a newly shadowed table may still have. */
-static void settle(struct vcpu *v)
+void sh_settle(struct vcpu *v)
 {
 	struct shadow_domain *sh = v->domain->shadow;
 
@@ -379,29 +341,24 @@ static void settle(struct vcpu *v)
 
 /* ---- guest entry writes: the coherence rule ---- */
 
-static uint64_t guest_root(const struct vcpu *v)
-{
-	return v->kernel_mode ? v->guest_table : v->guest_table_user;
-}
-
 /* Writes entry idx of guest table gmfn and re-derives it in the
  * shadows of that table. */
-static void write_entry(struct domain *d, uint64_t gmfn, unsigned int idx,
-			uint64_t val)
+void sh_write_entry(struct domain *d, uint64_t gmfn, unsigned int idx,
+		    uint64_t val)
 {
 	struct shadow_domain *sh = d->shadow;
 	struct page_info *pg = mfn_to_page(gmfn), *tp;
 	unsigned int level;
 
-	table(gmfn)[idx] = val;
+	sh_table(gmfn)[idx] = val;
 	if (!pg->sh_levels)
 		return;
 	/* A writable leaf mapping of a shadowed table: it is data again. */
 	tp = mfn_to_page(PTE_MFN(val));
 	if ((pg->sh_levels & 1) &&
 	    (val & (_PAGE_PRESENT | _PAGE_RW)) == (_PAGE_PRESENT | _PAGE_RW) &&
-	    tp && tp->sh_levels && mappable(d, PTE_MFN(val)))
-		unshadow(d, PTE_MFN(val));
+	    tp && tp->sh_levels && sh_mappable(d, PTE_MFN(val)))
+		sh_unshadow(d, PTE_MFN(val));
 	for (level = 1; level <= 4; level++) {
 		int r;
 		uint64_t *s, old;
@@ -410,25 +367,25 @@ static void write_entry(struct domain *d, uint64_t gmfn, unsigned int idx,
 		    hv_slot(level, idx))
 			continue;
 		r = sh_cache_find(&sh->cache, gmfn, level);
-		s = table(sh->rec[r].smfn);
+		s = sh_table(sh->rec[r].smfn);
 		if (level > 1) {
 			clear_upper(sh, s, idx); /* refilled on demand */
 			continue;
 		}
 		old = s[idx];
-		s[idx] = make_l1e(d, val);
+		s[idx] = sh_make_l1e(d, val);
 		l1e_put(old);
 	}
 }
 
 /* What any guest entry may hold: PV flags, a frame the domain may map. */
-static int check_entry(const struct domain *d, uint64_t val)
+int sh_check_entry(const struct domain *d, uint64_t val)
 {
 	if (!(val & _PAGE_PRESENT))
 		return 0;
 	if (val & ~L1_ALLOWED & PTE_FLAGS_MASK)
 		return -XEN_EINVAL;
-	return mappable(d, PTE_MFN(val)) ? 0 : -XEN_EPERM;
+	return sh_mappable(d, PTE_MFN(val)) ? 0 : -XEN_EPERM;
 }
 
 static int update(struct domain *d, uint64_t gmfn, unsigned int idx,
@@ -437,23 +394,23 @@ static int update(struct domain *d, uint64_t gmfn, unsigned int idx,
 	const uint64_t ad = _PAGE_ACCESSED | _PAGE_DIRTY;
 	int rc;
 
-	if (!guest_frame(d, gmfn))
+	if (!sh_guest_frame(d, gmfn))
 		return -XEN_EPERM;
 	/* A descriptor table's frames must keep equalling PVX's checked
 	 * copy (arch/x86/pv_gdt.c), as under direct paging. */
 	if (mfn_to_page(gmfn)->type == PGT_SEG_DESC &&
 	    mfn_to_page(gmfn)->type_count)
 		return -XEN_EINVAL;
-	rc = check_entry(d, val);
+	rc = sh_check_entry(d, val);
 	if (rc) {
 		gdprintk("shadow: entry %lx for %lx[%u] refused (%d)\n", val,
 			 gmfn, idx, rc);
 		return rc;
 	}
 	if (preserve_ad)
-		val |= table(gmfn)[idx] & ad;
-	write_entry(d, gmfn, idx, val);
-	settle(current_vcpu());
+		val |= sh_table(gmfn)[idx] & ad;
+	sh_write_entry(d, gmfn, idx, val);
+	sh_settle(current_vcpu());
 	return 0;
 }
 
@@ -466,26 +423,20 @@ static int shadow_pt_update(struct domain *d, uint64_t ptr, uint64_t val,
 
 /* ---- walking the guest's tables ---- */
 
-struct gwalk {
-	uint64_t table[5]; /* by level: the guest table frame ... */
-	uint64_t entry[5]; /* ... and its entry for the address */
-	unsigned int idx[5];
-};
-
 /* 0 if every level is present in guest tables of the domain, else the
  * level that is not. */
-static unsigned int guest_walk(const struct domain *d, uint64_t root,
-			       uint64_t va, struct gwalk *w)
+unsigned int sh_guest_walk(const struct domain *d, uint64_t root, uint64_t va,
+			   struct gwalk *w)
 {
 	uint64_t mfn = root;
 	unsigned int level;
 
 	for (level = 4; level >= 1; level--) {
-		if (!mfn || !guest_frame(d, mfn))
+		if (!mfn || !sh_guest_frame(d, mfn))
 			return level;
 		w->table[level] = mfn;
 		w->idx[level] = pt_index(va, level_shift[level]);
-		w->entry[level] = table(mfn)[w->idx[level]];
+		w->entry[level] = sh_table(mfn)[w->idx[level]];
 		if (!(w->entry[level] & _PAGE_PRESENT))
 			return level;
 		mfn = PTE_MFN(w->entry[level]);
@@ -497,223 +448,9 @@ static int shadow_update_va(struct vcpu *v, uint64_t va, uint64_t val)
 {
 	struct gwalk w;
 
-	if (guest_walk(v->domain, v->guest_table, va, &w) > 1)
+	if (sh_guest_walk(v->domain, v->guest_table, va, &w) > 1)
 		return -XEN_EINVAL;
 	return update(v->domain, w.table[1], w.idx[1], val, 0);
-}
-
-/* ---- filling ---- */
-
-/* Sets A (and D for a write) in the guest entries, as the hardware
- * would have while walking them. */
-static void mark_accessed(struct gwalk *w, int write)
-{
-	unsigned int level;
-
-	for (level = 4; level >= 1; level--) {
-		uint64_t bits = _PAGE_ACCESSED;
-
-		if (level == 1 && write)
-			bits |= _PAGE_DIRTY;
-		if ((w->entry[level] & bits) != bits) {
-			w->entry[level] |= bits;
-			table(w->table[level])[w->idx[level]] = w->entry[level];
-		}
-	}
-}
-
-/* Builds the shadow path for a walk the guest's tables allow, from the
- * loaded root. Returns the shadow L1 entry, or 0 with *full set if the
- * pool ran out. */
-static uint64_t fill(struct domain *d, uint64_t root, struct gwalk *w,
-		     int *full)
-{
-	struct shadow_domain *sh = d->shadow;
-	unsigned int level;
-	uint64_t *s, old;
-	int r = sh_cache_find(&sh->cache, root, 4), c;
-
-	*full = 0;
-	if (r < 0)
-		return 0; /* the root itself was dropped: settle reloads */
-	for (level = 4; level > 1; level--) {
-		uint64_t child = PTE_MFN(w->entry[level]);
-		unsigned int i = w->idx[level];
-
-		s = table(sh->rec[r].smfn);
-		if (s[i] & _PAGE_PRESENT) {
-			c = mfn_to_page(PTE_MFN(s[i]))->sh_rec;
-			if (sh->rec[c].gmfn == child &&
-			    sh->rec[c].level == level - 1) {
-				r = c;
-				continue;
-			}
-			/* Cannot happen by the coherence rule; relink. */
-			pr_warn("d%u: shadow: stale L%u entry for %lx\n",
-				d->domid, level, child);
-		}
-		c = sh_get(d, child, level - 1);
-		if (c < 0) {
-			*full = 1;
-			return 0;
-		}
-		link_upper(sh, r, i, c, w->entry[level]);
-		r = c;
-	}
-	s = table(sh->rec[r].smfn);
-	old = s[w->idx[1]];
-	s[w->idx[1]] = make_l1e(d, w->entry[1]);
-	l1e_put(old);
-	return s[w->idx[1]];
-}
-
-static int access_ok(uint64_t sl1e, uint64_t ec)
-{
-	return (sl1e & _PAGE_PRESENT) &&
-	       (!(ec & PFEC_WRITE) || (sl1e & _PAGE_RW));
-}
-
-/* 1 if the shadow now allows the access the guest's tables allow, 0 if
- * they do not allow it; crashes the domain if its tables hold what the
- * rules refuse (only plain stores into unshadowed tables can do that). */
-static int fix(struct vcpu *v, uint64_t cr2, uint64_t ec, struct gwalk *w)
-{
-	struct domain *d = v->domain;
-	uint64_t root = guest_root(v), gl1, sl1e = 0;
-	unsigned int tries;
-	int full;
-
-	if (!guest_range_ok(cr2, 1) || guest_walk(d, root, cr2, w) ||
-	    !sh_walk_permits(&w->entry[1], ec))
-		return 0;
-	gl1 = w->entry[1];
-	/* Written through a writable mapping: not a page table any more. */
-	if ((ec & PFEC_WRITE) && mfn_to_page(PTE_MFN(gl1)) &&
-	    mfn_to_page(PTE_MFN(gl1))->sh_levels && mappable(d, PTE_MFN(gl1)))
-		unshadow(d, PTE_MFN(gl1));
-	mark_accessed(w, ec & PFEC_WRITE);
-	for (tries = 0; tries < 2; tries++) {
-		if (d->shadow->reload_pending ||
-		    sh_cache_find(&d->shadow->cache, root, 4) < 0)
-			pv_load_cr3(v); /* (re)builds the root */
-		sl1e = fill(d, root, w, &full);
-		if (!full)
-			break;
-		sh_reset(d);
-	}
-	settle(v);
-	if (!access_ok(sl1e, ec))
-		domain_crash(d,
-			     "shadow: guest entry %016lx for %lx grants what "
-			     "PVX refuses (%s a frame not the guest's, a "
-			     "descriptor or own page table, or bad flags)",
-			     gl1, cr2,
-			     (ec & PFEC_WRITE) ? "writing" : "reading");
-	d->counters.shadow_faults++;
-	arch_invlpg(cr2);
-	return 1;
-}
-
-/* ---- kernel stores into read-only page tables ---- */
-
-struct emul_ctx {
-	struct domain *d;
-	uint64_t gmfn; /* the table written */
-};
-
-static int emul_fetch(void *ctx, uint64_t va, void *buf, unsigned int len)
-{
-	(void)ctx;
-	return copy_from_guest(buf, va, len) ? -1 : 0;
-}
-
-static int emul_read(void *ctx, uint64_t pte_va, uint64_t *val)
-{
-	struct emul_ctx *c = ctx;
-
-	*val = table(c->gmfn)[(pte_va & (PAGE_SIZE - 1)) / 8];
-	return 0;
-}
-
-static int emul_cmpxchg(void *ctx, uint64_t pte_va, uint64_t old,
-			uint64_t new_val)
-{
-	struct emul_ctx *c = ctx;
-	unsigned int idx = (unsigned int)((pte_va & (PAGE_SIZE - 1)) / 8);
-
-	if (table(c->gmfn)[idx] != old)
-		return PTWR_RETRY;
-	if (check_entry(c->d, new_val))
-		return PTWR_REJECTED;
-	write_entry(c->d, c->gmfn, idx, new_val);
-	return 0;
-}
-
-static const struct ptwr_ops emul_ops = { emul_fetch, emul_read, emul_cmpxchg };
-
-/* A table the guest uses (shadowed) or declared (pinned). */
-static int is_table(const struct domain *d, uint64_t mfn)
-{
-	struct page_info *pg = mfn_to_page(mfn);
-
-	return guest_frame(d, mfn) &&
-	       (pg->sh_levels || (pg->flags & PGF_PINNED));
-}
-
-static int emulate_store(struct vcpu *v, struct cpu_regs *r, uint64_t cr2)
-{
-	struct gwalk w;
-	struct emul_ctx c = { v->domain, 0 };
-	char why[128];
-	int rc;
-
-	if (!v->kernel_mode || !(r->error_code & PFEC_WRITE) ||
-	    guest_walk(v->domain, guest_root(v), cr2, &w) ||
-	    !is_table(v->domain, PTE_MFN(w.entry[1])))
-		return 0;
-	c.gmfn = PTE_MFN(w.entry[1]);
-	rc = ptwr_emulate(r, cr2, &emul_ops, &c, why, sizeof(why));
-	settle(v);
-	if (rc == PTWR_RETRY)
-		return 1;
-	if (rc != PTWR_OK) {
-		pr_warn("d%u: shadow: store to page table at %lx (rip %lx) "
-			"not emulated: %s\n",
-			v->domain->domid, cr2, r->rip, why);
-		return 0;
-	}
-	v->domain->counters.ptwr_emulations++;
-	return 1;
-}
-
-/* ---- the paging ops ---- */
-
-static int shadow_guest_fault(struct vcpu *v, struct cpu_regs *r, uint64_t cr2)
-{
-	struct gwalk w;
-
-	if (fix(v, cr2, r->error_code, &w))
-		return 1;
-	return emulate_store(v, r, cr2);
-}
-
-/* Consecutive hypervisor faults at one address since the last CR3 load. */
-static uint64_t hv_fault_cr2, hv_fault_repeats;
-
-static int shadow_hv_fault(struct vcpu *v, uint64_t cr2, uint64_t ec)
-{
-	struct gwalk w;
-
-	/* The same address again after a fix, on the same root: the
-	 * hardware still refuses it, so give up (the copy fails). */
-	hv_fault_repeats = cr2 == hv_fault_cr2 ? hv_fault_repeats + 1 : 0;
-	hv_fault_cr2 = cr2;
-	if (hv_fault_repeats > 2) {
-		pr_warn("d%u: shadow: guest copy at %lx keeps faulting\n",
-			v->domain->domid, cr2);
-		return 0;
-	}
-	return fix(v, cr2, ec & ~(uint64_t)PFEC_USER_, &w);
 }
 
 static int shadow_pin(struct domain *d, uint64_t mfn, enum pgt_type type)
@@ -721,7 +458,7 @@ static int shadow_pin(struct domain *d, uint64_t mfn, enum pgt_type type)
 	struct page_info *pg = mfn_to_page(mfn);
 
 	(void)type;
-	if (!guest_frame(d, mfn) || (pg->flags & PGF_PINNED))
+	if (!sh_guest_frame(d, mfn) || (pg->flags & PGF_PINNED))
 		return -XEN_EINVAL;
 	pg->flags |= PGF_PINNED;
 	return 0;
@@ -731,7 +468,7 @@ static int shadow_unpin(struct domain *d, uint64_t mfn)
 {
 	struct page_info *pg = mfn_to_page(mfn);
 
-	if (!guest_frame(d, mfn) || !(pg->flags & PGF_PINNED))
+	if (!sh_guest_frame(d, mfn) || !(pg->flags & PGF_PINNED))
 		return -XEN_EINVAL;
 	pg->flags &= (uint8_t)~PGF_PINNED;
 	return 0;
@@ -741,7 +478,7 @@ static int shadow_set_root(struct vcpu *v, int user, uint64_t mfn)
 {
 	struct domain *d = v->domain;
 
-	if (mfn && !guest_frame(d, mfn))
+	if (mfn && !sh_guest_frame(d, mfn))
 		return -XEN_EINVAL;
 	if (mfn && sh_cache_find(&d->shadow->cache, mfn, 4) >= 0)
 		d->counters.shadow_root_hits++;
@@ -758,7 +495,7 @@ static uint64_t shadow_hw_root(struct vcpu *v)
 {
 	struct domain *d = v->domain;
 	struct shadow_domain *sh = d->shadow;
-	uint64_t root = guest_root(v) ? guest_root(v) : v->guest_table;
+	uint64_t root = sh_guest_root(v) ? sh_guest_root(v) : v->guest_table;
 	int r = sh_get(d, root, 4);
 
 	if (r < 0) {
@@ -773,8 +510,7 @@ static uint64_t shadow_hw_root(struct vcpu *v)
 			domain_crash(d, "shadow: no memory for a shadow root");
 	}
 	sh->hw_root = r;
-	hv_fault_repeats = 0;
-	hv_fault_cr2 = 0;
+	shadow_fault_new_root();
 	sh->reload_pending = 0;
 	sh->flush_pending = 0; /* the caller's CR3 load flushes */
 	limbo_drain(sh);
