@@ -25,10 +25,16 @@ static const char *const scalar_names[] = {
 	"ptwr_rehook_entries", "priv_op_emulations",
 	"cpuid_emulations", "blk_requests", "blk_errors",
 };
-/* After the histograms (counters version 2). */
+/* After the network backend's (counters version 2). */
 static const char *const shadow_names[] = {
 	"shadow_faults", "shadow_pages_created", "shadow_pages_freed",
 	"shadow_root_hits", "shadow_root_misses", "shadow_resets",
+};
+
+/* The network backend's, after the histograms (struct pvx_counters). */
+static const char *const net_names[] = {
+	"net_tx_packets", "net_tx_bytes", "net_tx_errors", "net_tx_dropped",
+	"net_rx_packets", "net_rx_bytes", "net_rx_dropped", "net_vfr_dropped",
 };
 
 static long pvx_op(int fd, unsigned long cmd, void *arg)
@@ -64,6 +70,8 @@ static void print_json(const struct pvx_counters *c)
 	printf("{\"pvx_counters\":%u,", c->version);
 	for (unsigned i = 0; i < sizeof(scalar_names) / sizeof(scalar_names[0]); i++)
 		printf("\"%s\":%llu,", scalar_names[i], (unsigned long long)scalars[i]);
+	for (unsigned i = 0; i < sizeof(net_names) / sizeof(net_names[0]); i++)
+		printf("\"%s\":%llu,", net_names[i], (unsigned long long)(&c->net_tx_packets)[i]);
 	for (unsigned i = 0; i < sizeof(shadow_names) / sizeof(shadow_names[0]); i++)
 		printf("\"%s\":%llu,", shadow_names[i],
 		       (unsigned long long)(&c->shadow_faults)[i]);

@@ -33,7 +33,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import boot, checks, exitcodes, fio, images, qemu, workloads
+from . import boot, checks, exitcodes, fio, forkexec, images, qemu, workloads
 
 CHECKLIST = r"""
 echo "CHK uname: $(uname -a)"
@@ -262,37 +262,62 @@ echo "CHK xvda-data-md5: $(md5sum < /tmp/data | cut -d' ' -f1)"
 """
 
 
-def disk_image(path: Path) -> str:
+# A VBD of three extents (SOSP'03 3.3.6), out of order on the disk and
+# VBD_SECTORS long in all; the guest's 1 MiB write at xvda sector 4096
+# crosses from the first into the second and the third.
+EXTENTS = [(VBD_START, 5000), (20000, 1000), (9000, 2192)]
+
+
+def vbd_spec(extents: list[tuple[int, int]]) -> str:
+    return "vbd=0:" + "+".join(f"{s}:{c}" for s, c in extents) + ":w"
+
+
+def vbd_bytes(image: bytes, extents: list[tuple[int, int]], first: int, count: int) -> bytes:
+    """VBD sectors first..first+count-1 as the disk image holds them."""
+    out = b""
+    base = 0
+    for start, n in extents:
+        lo, hi = max(first, base), min(first + count, base + n)
+        if lo < hi:
+            out += image[(start + lo - base) * 512:(start + hi - base) * 512]
+        base += n
+    return out
+
+
+def disk_image(path: Path, extents: list[tuple[int, int]] | None = None) -> str:
     """A 16 MiB image whose sector n holds "PVXDISK!" and n (8 bytes LE),
-    repeated; returns the md5 of the VBD's extent."""
+    repeated; returns the md5 of the VBD (its extents, in order)."""
     import struct
+    extents = extents or [(VBD_START, VBD_SECTORS)]
     data = b"".join((b"PVXDISK!" + struct.pack("<Q", n)) * 32 for n in range(32768))
     path.write_bytes(data)
-    return hashlib.md5(data[VBD_START * 512:(VBD_START + VBD_SECTORS) * 512]).hexdigest()
+    return hashlib.md5(vbd_bytes(data, extents, 0, VBD_SECTORS)).hexdigest()
 
 
-def pv_block(accel: str, virtio: bool = False) -> Outcome:
+def pv_block(accel: str, virtio: bool = False,
+             extents: list[tuple[int, int]] | None = None) -> Outcome:
     """virtio=False: the disk is a boot module (PVX's RAM disk);
     virtio=True: QEMU's virtio-blk-pci, driven by PVX's virtio driver.
-    Either way it is block device 0 and the VBD is the same extent."""
+    Either way it is block device 0; the VBD is one extent, or `extents`."""
     import tempfile
-    tag = "test-pv-block-virtio" if virtio else "test-pv-block"
+    tag = "test-pv-block" + ("-virtio" if virtio else "") + ("-extents" if extents else "")
+    extents = extents or [(VBD_START, VBD_SECTORS)]
     with tempfile.TemporaryDirectory(prefix="pvx-disk-") as tmp:
         disk = Path(tmp) / "disk.img"
-        md5 = disk_image(disk)
+        md5 = disk_image(disk, extents)
         modules = [] if virtio else [images.Module(disk, ["role=disk"])]
         extra = qemu.virtio_disk(disk, cache="unsafe") if virtio else []
         try:
             setup = boot.prepare_guest(
                 "pv", "stock", BLOCK, kmods=["xen-blkfront"],
                 extra_modules=modules,
-                domain_args=[f"vbd=0:{VBD_START}:{VBD_SECTORS}:w"])
+                domain_args=[vbd_spec(extents)])
         except boot.SetupError as e:
             return Outcome(False, f"setup failed: {e}", "")
         cfg = qemu.QemuConfig(accel=accel, mem_mib=setup.qemu_mem_mib, extra=extra)
         run = boot.run_guest(setup, cfg, 200.0, boot.default_log(tag))
         if virtio:
-            back = disk.read_bytes()[(VBD_START + 4096) * 512:(VBD_START + 4096 + 2048) * 512]
+            back = vbd_bytes(disk.read_bytes(), extents, 4096, 2048)
     output = "\n".join(run.result.output)
     want = {"xvda-sectors": str(VBD_SECTORS), "xvda-md5": md5,
             "xvda-write-readback": "0"}
@@ -332,6 +357,78 @@ def pv_fio(accel: str) -> Outcome:
                    "\n  ".join([f"logs {logs}"] + problems), f"{secs:.1f} s")
 
 
+RINGPROBE = """
+modprobe xen-evtchn && modprobe xen-gntalloc || echo "CHK modprobe: failed"
+ringprobe; echo "CHK ringprobe: $?"
+"""
+
+NIC_ALONE = ["-netdev", "hubport,id=n0,hubid=0",
+             "-device", "virtio-net-pci,netdev=n0,mac=52:54:00:12:34:57"]
+
+
+def pvx_counters(lines: list[str]) -> dict | None:
+    """Domain 1's counters from PVX's `(PVX) counters-json d1:` line."""
+    import json
+    for line in lines:
+        m = forkexec.COUNTERS_JSON.match(line.strip())
+        if m and m.group(1) == "1":
+            try:
+                return json.loads(m.group(2))
+            except ValueError:
+                return None
+    return None
+
+
+def ringprobe_problems(output: str, lines: list[str]) -> list[str]:
+    """What must hold after guests/checks/ringprobe.c ran: every check
+    passed, both backends dropped the ring whose producer ran ahead, and
+    the domain's counters show each refusal."""
+    problems = []
+    if _value(output, "ringprobe") != "0":
+        problems.append(f"ringprobe exited {_value(output, 'ringprobe')}")
+    for what in ("blkback: request producer", "netback: tx producer"):
+        if not any(what in l and "more than a ring ahead" in l for l in lines):
+            problems.append(f"PVX did not report '{what} ... more than a ring ahead'")
+    c = pvx_counters(lines)
+    if c is None:
+        return problems + ["no counters-json line for d1"]
+    # 7 refused block requests + the broken ring; 5 refused packets + the
+    # broken ring; the spoofed frame, taken off the ring (a tx packet) and
+    # dropped by the VFR; the two good frames.
+    want = {"blk_errors": 8, "net_tx_errors": 6, "net_vfr_dropped": 1, "net_tx_packets": 3}
+    problems += [f"counter {k} = {c.get(k)}, expected {v}" for k, v in want.items()
+                 if c.get(k) != v]
+    return problems
+
+
+def pv_hostile_rings(accel: str) -> Outcome:
+    """A user-space frontend (guests/checks/ringprobe.c) puts malformed
+    requests on the block and network rings of a PV guest whose own
+    blkfront and netfront are not loaded; PVX must answer each with an
+    error (or a drop), count it, keep serving good requests, and the
+    domain must still power off cleanly."""
+    import tempfile
+    with tempfile.TemporaryDirectory(prefix="pvx-disk-") as tmp:
+        disk = Path(tmp) / "disk.img"
+        disk_image(disk)
+        try:
+            setup = boot.prepare_guest(
+                "pv", "stock", RINGPROBE, kmods=["xen-evtchn", "xen-gntalloc"],
+                extra_files=checks.build_all(["ringprobe"]),
+                domain_args=[f"vbd=0:{VBD_START}:{VBD_SECTORS}:w",
+                             "vif=52:54:00:12:34:56"])
+        except boot.SetupError as e:
+            return Outcome(False, f"setup failed: {e}", "")
+        extra = qemu.virtio_disk(disk, cache="unsafe") + NIC_ALONE
+        cfg = qemu.QemuConfig(accel=accel, mem_mib=setup.qemu_mem_mib, extra=extra)
+        run = boot.run_guest(setup, cfg, 200.0, boot.default_log("test-pv-hostile-rings"))
+    output = "\n".join(run.result.output)
+    problems = ringprobe_problems(output, run.outcome.lines)
+    if run.verdict.code != 0:
+        problems.insert(0, f"exit {run.verdict.code}: {run.verdict.message}")
+    return Outcome(not problems, _report(run, problems), f"{run.outcome.elapsed:.1f} s")
+
+
 TESTS = {
     "pv-checklist": lambda accel: checklist("pv", accel),
     "pv-shadow-checklist": lambda accel: checklist("pv", accel, paging="shadow"),
@@ -340,5 +437,7 @@ TESTS = {
     "pv-guest-crash": pv_guest_crash,
     "pv-block": pv_block,
     "pv-block-virtio": lambda accel: pv_block(accel, virtio=True),
+    "pv-block-extents": lambda accel: pv_block(accel, virtio=True, extents=EXTENTS),
     "pv-fio-ext4": pv_fio,
+    "pv-hostile-rings": pv_hostile_rings,
 }

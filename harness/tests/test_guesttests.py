@@ -68,8 +68,40 @@ class ChecklistTest(unittest.TestCase):
         self.assertTrue(any("lmb-metrics" in p for p in problems))
 
 
-if __name__ == "__main__":
-    unittest.main()
+
+RING_CONSOLE = [
+    "(PVX) d1: blkback: request producer 1009 is more than a ring ahead of 9: ring ignored",
+    "(PVX) d1: netback: tx producer 1026 is more than a ring ahead of 26: VIF disabled",
+    '(PVX) counters-json d1: {"domain":1,"blk_errors":8,"net_tx_errors":6,'
+    '"net_vfr_dropped":1,"net_tx_packets":3}',
+]
+
+
+class RingprobeTest(unittest.TestCase):
+    def test_all_refusals_seen(self):
+        self.assertEqual(guesttests.ringprobe_problems("CHK ringprobe: 0", RING_CONSOLE), [])
+
+    def test_missing_counter_or_report_is_a_problem(self):
+        console = [RING_CONSOLE[0], RING_CONSOLE[2].replace('"net_tx_errors":6', '"net_tx_errors":5')]
+        problems = guesttests.ringprobe_problems("CHK ringprobe: 1", console)
+        self.assertTrue(any("ringprobe exited 1" in p for p in problems))
+        self.assertTrue(any("netback: tx producer" in p for p in problems))
+        self.assertTrue(any("net_tx_errors = 5" in p for p in problems))
+
+    def test_no_counters(self):
+        problems = guesttests.ringprobe_problems("CHK ringprobe: 0", RING_CONSOLE[:2])
+        self.assertIn("no counters-json line for d1", problems)
+
+
+class VbdBytesTest(unittest.TestCase):
+    def test_extents_in_vbd_order(self):
+        image = bytes(range(256)) * 2 * 64          # 64 sectors of 512 bytes
+        sector = lambda n: image[n * 512:(n + 1) * 512]
+        extents = [(10, 2), (40, 3), (5, 1)]
+        self.assertEqual(guesttests.vbd_bytes(image, extents, 0, 6),
+                         sector(10) + sector(11) + sector(40) + sector(41) + sector(42) + sector(5))
+        self.assertEqual(guesttests.vbd_bytes(image, extents, 1, 2), sector(11) + sector(40))
+        self.assertEqual(guesttests.vbd_spec(extents), "vbd=0:10:2+40:3+5:1:w")
 
 
 class ShadowCountersTest(unittest.TestCase):
@@ -115,3 +147,7 @@ class SmallPoolTest(unittest.TestCase):
         self.assertEqual(len(problems), 2)
         self.assertIn("forkexec", problems[0])
         self.assertIn("shadow_resets", problems[1])
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -32,6 +32,8 @@ static const struct opt hv_opt_table[] = {
 		  "dropped and rebuilt" },
 	{ "wpt", OPT_CHOICE, &hv_opts.wpt, .choices = wpt_names,
 	  .help = "writable page tables for guests: off, emulate, unhook" },
+	{ "vfr", OPT_STRING, hv_opts.vfr, .buflen = sizeof(hv_opts.vfr),
+	  .help = "virtual firewall-router rules: RULE;RULE... (io/vfr.h)" },
 	{ "loglvl", OPT_CHOICE, &hv_opts.loglvl, .choices = loglvl_names,
 	  .help = "log verbosity" },
 	{ "selftest", OPT_FLAG, &hv_opts.selftest,

@@ -26,6 +26,8 @@
 #include <drivers/ramdisk.h>
 #include <drivers/pci.h>
 #include <drivers/virtio_blk.h>
+#include <drivers/virtio_net.h>
+#include <io/netback.h>
 #include <arch/x86/layout.h>
 #include <public/pvx.h>
 
@@ -143,10 +145,16 @@ void start_pvx(uint64_t mbi_phys)
 	print_boot_info(bi);
 	frames_init(bi); /* frame allocator over free RAM */
 	arch_paging_init(memmap_top(bi->mem, bi->nr_mem)); /* full direct map */
-	xheap_init();	   /* small-object heap */
-	arch_time_init();  /* TSC, LAPIC timer */
-	pci_init();	   /* enumerate PCI */
-	virtio_blk_init(); /* virtio-blk disks -> blkdevs */
+	xheap_init();	      /* small-object heap */
+	arch_time_init();     /* TSC, LAPIC timer */
+	pci_init();	      /* enumerate PCI */
+	virtio_blk_init();    /* virtio-blk disks -> blkdevs */
+	virtio_net_init();    /* virtio-net NICs -> netdevs */
+	if (netback_init()) { /* the VFR's rules, the NIC */
+		pr_err("stopping: exit status %d (configuration error)\n",
+		       PVX_EXIT_CONFIG);
+		arch_exit(PVX_EXIT_CONFIG);
+	}
 	domains_from_modules(bi, &boot_domains); /* module lines -> domains */
 	if (hv_opts.selftest && selftests_run(bi)) {
 		pr_err("stopping: exit status %d (self-test failed)\n",

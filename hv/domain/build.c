@@ -26,6 +26,7 @@
 #include <io/console.h>
 #include <io/xenstore_domain.h>
 #include <io/blkback.h>
+#include <io/netback.h>
 #include <mm/frame_table.h>
 #include <mm/frames.h>
 #include <mm/m2p.h>
@@ -278,6 +279,8 @@ static int build(struct builder *b, const struct domain_config *cfg)
 		return builder_fail("xenstore connection failed", rc);
 	if (cfg->has_vbd && (rc = blkback_setup(b->d, &cfg->vbd)))
 		return builder_fail("the domain's vbd could not be set up", rc);
+	if (cfg->has_vif && (rc = netback_setup(b->d, &cfg->vif)))
+		return builder_fail("the domain's vif could not be set up", rc);
 	fill_start_info(b, cfg->cmdline);
 	init_vcpu_regs(b);
 	if ((rc = pin_initial_tables(b)))

@@ -11,6 +11,7 @@
 #include <arch/hooks.h>
 #include <arch/x86/layout.h>
 #include <domain/domain.h>
+#include <io/netback.h>
 #include <grant/gnttab_domain.h>
 #include <mm/frame_table.h>
 #include <mm/frames.h>
@@ -99,6 +100,7 @@ __attribute__((noreturn)) void domain_crash(struct domain *d, const char *fmt,
 	print_guest_state(&d->vcpu0);
 	d->state = DOM_CRASHED;
 	counters_print(d);
+	netback_print_stats();
 	printk("(PVX) last domain gone: exit status %d (guest crash)\n",
 	       PVX_EXIT_GUEST_CRASH);
 	arch_exit(PVX_EXIT_GUEST_CRASH);
@@ -122,6 +124,7 @@ __attribute__((noreturn)) void domain_shutdown(struct domain *d,
 	} else if (reason == SHUTDOWN_reboot)
 		status = PVX_EXIT_GUEST_REBOOT;
 	counters_print(d);
+	netback_print_stats();
 	printk("(PVX) last domain gone: exit status %d\n", status);
 	arch_exit(status);
 }

@@ -23,8 +23,8 @@
  * the device and changes nothing.
  *
  * Completion. The device adds the chain to the used ring, sets ISR bit 0
- * and raises INTx. Whoever drains the used ring (virtio_blk_interrupt()
- * on the disks' vector, or blkdev->poll()) finds the slot by cookie, maps
+ * and raises INTx. Whoever drains the used ring (vblk_interrupt() from
+ * the device vector, drivers/irq.c, or blkdev->poll()) finds the slot by cookie, maps
  * the status to an errno and calls req->done(). The interrupt handler
  * reads the ISR first, which lowers the level-triggered line, so the
  * local APIC EOI that follows cannot re-deliver it; a completion landing
@@ -52,7 +52,7 @@
 #include <arch/x86/layout.h>
 #include <drivers/blkdev.h>
 #include <drivers/blkdev_selftest.h>
-#include <drivers/ioapic.h>
+#include <drivers/irq.h>
 #include <drivers/pci.h>
 #include <drivers/virtio_blk.h>
 #include <drivers/virtio_pci.h>
@@ -61,8 +61,6 @@
 
 #define SECTOR_SIZE    512u
 #define VBLK_MAX_DISKS 4
-/* A vector of its own, below the LAPIC timer's priority class. */
-#define VBLK_VECTOR 0x40
 
 /* Feature bits (5.2.3; FLUSH was "WCE" in legacy headers). */
 #define VIRTIO_BLK_F_SIZE_MAX 1
@@ -305,25 +303,15 @@ static void vblk_poll(struct blkdev *dev)
 	vblk_drain(dev->priv);
 }
 
-unsigned int virtio_blk_vector(void)
+/* The device vector's handler (drivers/irq.c): reading the ISR lowers
+ * this disk's line; drain after it. */
+static void vblk_interrupt(void *arg)
 {
-	return VBLK_VECTOR;
-}
+	struct vblk *vb = arg;
 
-void virtio_blk_interrupt(void)
-{
-	unsigned int i;
-
-	for (i = 0; i < nr_disks; i++) {
-		struct vblk *vb = disks[i];
-
-		if (vb->gsi < 0)
-			continue;
-		/* Reading the ISR lowers this disk's line; drain after it. */
-		if (virtio_pci_isr(&vb->vp))
-			vb->interrupts++;
-		vblk_drain(vb);
-	}
+	if (virtio_pci_isr(&vb->vp))
+		vb->interrupts++;
+	vblk_drain(vb);
 }
 
 /* ---- set-up ---- */
@@ -374,27 +362,13 @@ static void init_cmd_stack(struct vblk *vb)
 	vb->nr_free_cmds = vb->nr_cmds;
 }
 
-/* INTx through the I/O APIC if the firmware connected the line. */
-static void route_interrupt(struct vblk *vb)
-{
-	const struct pci_dev *pci = vb->vp.pci;
-
-	vb->gsi = -1;
-	if (!pci->irq_pin || pci->irq_line == 0 ||
-	    pci->irq_line == PCI_IRQ_NONE)
-		return;
-	if (ioapic_route_pci(pci->irq_line, VBLK_VECTOR) == 0)
-		vb->gsi = pci->irq_line;
-}
-
 static void print_disk(const struct vblk *vb)
 {
 	const struct pci_dev *pci = vb->vp.pci;
 	char irq[48] = "poll only";
 
 	if (vb->gsi >= 0)
-		snprintf(irq, sizeof(irq), "INTx GSI %d vector 0x%x", vb->gsi,
-			 VBLK_VECTOR);
+		snprintf(irq, sizeof(irq), "INTx GSI %d", vb->gsi);
 	pr_info("virtio-blk %s: pci %02x:%02x.%u io 0x%x, %lu sectors, "
 		"queue %u, %u requests, %u segs, %s%s, %s\n",
 		vb->name, pci->bus, pci->slot, pci->fn, vb->vp.io,
@@ -422,7 +396,7 @@ static int vblk_setup(struct vblk *vb, struct pci_dev *pci)
 	}
 	vb->max_segs = MIN(vb->max_segs, vb->q.size - 2u);
 	init_cmd_stack(vb);
-	route_interrupt(vb);
+	vb->gsi = irq_attach_pci(pci, vblk_interrupt, vb);
 	virtio_pci_driver_ok(&vb->vp);
 	return 0;
 fail:
@@ -489,7 +463,7 @@ static void irq_test_timer(void)
 }
 
 /* Halts (interrupts on) until done() runs or the timer fires. Nothing
- * here polls, so done() can only have run from virtio_blk_interrupt().
+ * here polls, so done() can only have run from vblk_interrupt().
  * The flag is tested with interrupts off and sti;hlt cannot lose a
  * wake-up (arch_wait_for_interrupt). */
 static int wait_for_interrupt_completion(void)
@@ -548,9 +522,8 @@ static int vblk_irq_selftest(struct vblk *vb)
 		return -1;
 	}
 	pr_info("virtio-blk %s: interrupt self-test passed: 2 reads completed "
-		"by interrupt (vector 0x%x, %lu interrupts), %lu us\n",
-		vb->name, VBLK_VECTOR, vb->interrupts - irqs,
-		(arch_now_ns() - t0) / 1000);
+		"by interrupt (%lu interrupts), %lu us\n",
+		vb->name, vb->interrupts - irqs, (arch_now_ns() - t0) / 1000);
 	return 0;
 }
 

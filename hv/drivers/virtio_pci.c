@@ -157,6 +157,11 @@ uint8_t virtio_pci_isr(struct virtio_pci *vp)
 	return inb(vp->io + VP_ISR);
 }
 
+uint8_t virtio_pci_config8(struct virtio_pci *vp, unsigned int off)
+{
+	return inb(vp->io + VP_CONFIG + off);
+}
+
 uint32_t virtio_pci_config32(struct virtio_pci *vp, unsigned int off)
 {
 	return inl(vp->io + VP_CONFIG + off);

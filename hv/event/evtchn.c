@@ -60,6 +60,16 @@ void evtchn_set_pending(struct domain *d, unsigned int port)
 	mark_vcpu_pending(&d->vcpu0, port);
 }
 
+void evtchn_backend_notify(struct domain *d, unsigned int port,
+			   void (*fn)(struct domain *, unsigned int))
+{
+	const struct evtchn *c = &d->evtchn[port];
+
+	if (port > 0 && port < NR_EVTCHN &&
+	    c->state == EVTCHNSTAT_interdomain && c->backend == fn)
+		evtchn_set_pending(d, port);
+}
+
 int evtchn_upcall_pending(const struct vcpu *v)
 {
 	return v->vcpu_info->evtchn_upcall_pending &&
@@ -109,6 +119,7 @@ int evtchn_bind_backend(struct domain *d, unsigned int port,
 		return -XEN_EINVAL;
 	c->state = EVTCHNSTAT_interdomain;
 	c->backend = fn;
+	c->guest_bound = 1;
 	return 0;
 }
 
@@ -188,8 +199,11 @@ static long evtchn_close(struct domain *d, uint32_t port)
 	if (!valid_port(d, port))
 		return -XEN_EINVAL;
 	c = &d->evtchn[port];
-	if (c->backend)
-		return -XEN_EINVAL; /* our console: the guest cannot close it */
+	/* The console's port is ours; a port the guest allocated and a
+	 * backend bound (a frontend's) is the guest's to close, as in Xen:
+	 * the backend's later notifications to it are then ignored. */
+	if (c->backend && !c->guest_bound)
+		return -XEN_EINVAL;
 	if (c->state == EVTCHNSTAT_virq)
 		d->vcpu0.virq_to_port[c->virq] = 0;
 	memset(c, 0, sizeof(*c));

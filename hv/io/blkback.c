@@ -1,7 +1,10 @@
 /*
  * The block backend (SOSP'03 3.3.6, Figure 1; PV-BOOT.md 7.1-7.3): the
- * hypervisor serves a domain's virtual block device (VBD: an extent of a
- * machine disk with an access mode) to Linux's unmodified xen-blkfront.
+ * hypervisor serves a domain's virtual block device (VBD: a list of
+ * extents of a machine disk with an access mode) to Linux's unmodified
+ * xen-blkfront. A request that crosses from one extent into the next
+ * becomes one disk request per extent (io/vbd.c), answered when all of
+ * them completed.
  *
  * Handshake, through the in-hypervisor xenstore: the backend directory
  * starts in InitWait with sectors/info/sector-size; when the frontend
@@ -23,6 +26,10 @@
  * post the response and notify the guest if its rsp_event asks for it.
  * A request the device cannot queue yet (-EBUSY) waits in its slot and
  * is resubmitted on the next completion or kick.
+ *
+ * Ordering: a cache flush is a reorder barrier (io/blkif_order.c): it
+ * reaches the device only after every earlier request completed, and no
+ * later request is taken from the ring until it has completed.
  */
 #include <lib/errno.h>
 #include <lib/printk.h>
@@ -38,8 +45,9 @@
 #include <grant/grant_table.h>
 #include <io/blkback.h>
 #include <io/blkif_check.h>
-#include <io/xenstore.h>
-#include <io/xenstore_domain.h>
+#include <io/blkif_order.h>
+#include <io/vbd.h>
+#include <io/xenbus_backend.h>
 #include <mm/frame_table.h>
 
 #include <xen/io/xenbus.h>
@@ -55,17 +63,26 @@ struct slot {
 	uint8_t op;
 	unsigned int nr_handles;
 	grant_handle_t handles[BLKIF_MAX_SEGMENTS_PER_REQUEST];
-	struct blkdev_req breq;
+	/* The disk requests: one per extent the request touches. */
+	struct blkdev_req breq[VBD_MAX_EXTENTS];
+	unsigned int nr_pieces, next; /* next: first not yet submitted */
+	unsigned int pending;	      /* pieces not yet completed */
+	int failed;		      /* a piece failed */
+	struct blkdev_seg seg[BLKDEV_MAX_SEGS]; /* the request's, in the VBD */
 	struct blkback *bb;
 };
 
 struct blkback {
 	struct domain *d;
 	struct blkdev *dev;
-	uint64_t start, nr_sectors; /* the VBD's extent */
+	struct vbd_extent ext[VBD_MAX_EXTENTS]; /* the VBD */
+	unsigned int nr_ext;
+	uint64_t nr_sectors;
 	int read_only;
-	char fe[64], be[64]; /* xenstore directories */
+	struct xb_dev xb; /* xenstore directories */
 	int connected, broken;
+	struct blkif_order order;
+	struct slot *held; /* a flush waiting for earlier requests */
 	blkif_back_ring_t ring;
 	grant_handle_t ring_handle;
 	unsigned int port;
@@ -74,10 +91,7 @@ struct blkback {
 
 static struct blkback the_blkback; /* one VBD, one domain (for now) */
 
-static struct xs_store *st(void)
-{
-	return xenstore();
-}
+static void notified(struct domain *d, unsigned int port);
 
 /* ---- responses and completions ---- */
 
@@ -93,7 +107,7 @@ static void respond(struct blkback *bb, uint64_t id, uint8_t op, int16_t status)
 	bb->ring.rsp_prod_pvt++;
 	RING_PUSH_RESPONSES_AND_CHECK_NOTIFY(&bb->ring, notify);
 	if (notify)
-		evtchn_set_pending(bb->d, bb->port);
+		evtchn_backend_notify(bb->d, bb->port, notified);
 	if (status != BLKIF_RSP_OKAY) {
 		bb->d->counters.blk_errors++;
 		gdprintk("blkback: request %lx (op %u) answered %d\n", id, op,
@@ -110,17 +124,46 @@ static void release_grants(struct blkback *bb, struct slot *s)
 }
 
 static void serve(struct blkback *bb);
+static int submit(struct blkback *bb, struct slot *s);
+
+static int is_fence(uint8_t op)
+{
+	return op == BLKIF_OP_FLUSH_DISKCACHE;
+}
+
+/* An admitted request is finished (completed or failed): the held flush
+ * may go now. */
+static void order_done(struct blkback *bb, uint8_t op)
+{
+	if (blkif_order_done(&bb->order, is_fence(op)) && bb->held) {
+		struct slot *f = bb->held;
+
+		bb->held = NULL;
+		submit(bb, f);
+	}
+}
+
+/* Every piece of s has completed (or will never be sent): answer. */
+static void finish(struct blkback *bb, struct slot *s)
+{
+	release_grants(bb, s);
+	s->in_use = 0;
+	if (bb->connected)
+		respond(bb, s->id, s->op,
+			s->failed ? BLKIF_RSP_ERROR : BLKIF_RSP_OKAY);
+	order_done(bb, s->op);
+}
 
 static void request_done(struct blkdev_req *breq)
 {
 	struct slot *s = breq->cookie;
 	struct blkback *bb = s->bb;
 
-	release_grants(bb, s);
-	s->in_use = 0;
-	if (bb->connected)
-		respond(bb, s->id, s->op,
-			breq->status ? BLKIF_RSP_ERROR : BLKIF_RSP_OKAY);
+	if (breq->status)
+		s->failed = 1;
+	if (--s->pending)
+		return;
+	finish(bb, s);
 	serve(bb);
 }
 
@@ -142,7 +185,7 @@ static int take_grants(struct blkback *bb, struct slot *s,
 				   &s->handles[s->nr_handles]) != GNTST_okay)
 			return -XEN_EPERM;
 		s->nr_handles++;
-		s->breq.seg[i] = (struct blkdev_seg){
+		s->seg[i] = (struct blkdev_seg){
 			(mfn << PAGE_SHIFT) + g->first_sect * SECTOR,
 			(g->last_sect - g->first_sect + 1u) * SECTOR
 		};
@@ -157,19 +200,70 @@ static enum blkdev_op blk_op(uint8_t op)
 	return op == BLKIF_OP_WRITE ? BLKDEV_WRITE : BLKDEV_FLUSH;
 }
 
-/* Submits a prepared slot: 1 if the device took it (or it failed and was
- * answered), 0 if the device is full and it must wait. */
+/* Submits the slot's pieces not yet sent: 1 if the device took them (or
+ * one failed and the rest will never be sent), 0 if the device is full
+ * and the slot waits. A piece may complete inside the device's submit,
+ * so once the last piece is handed over the slot may already be
+ * answered and reused: it is not touched after that. */
 static int submit(struct blkback *bb, struct slot *s)
 {
-	int rc = bb->dev->submit(bb->dev, &s->breq);
+	s->waiting = 0;
+	while (s->next < s->nr_pieces) {
+		unsigned int i = s->next++;
+		int last = s->next == s->nr_pieces;
+		int rc = bb->dev->submit(bb->dev, &s->breq[i]);
 
-	s->waiting = rc == -XEN_EBUSY;
-	if (rc == 0 || s->waiting)
-		return !s->waiting;
-	release_grants(bb, s);
-	s->in_use = 0;
-	respond(bb, s->id, s->op, BLKIF_RSP_ERROR);
+		if (rc == -XEN_EBUSY) {
+			s->next = i; /* piece i is pending: s stays */
+			s->waiting = 1;
+			return 0;
+		}
+		if (rc) {
+			/* Pieces i.. never complete; s is failed. */
+			s->failed = 1;
+			s->pending -= s->nr_pieces - i;
+			s->next = s->nr_pieces;
+			if (s->pending == 0)
+				finish(bb, s);
+			return 1;
+		}
+		if (last)
+			return 1;
+	}
 	return 1;
+}
+
+/* Builds the slot's disk requests; 0, or -1 if the request does not map
+ * onto the VBD's extents (blkif_check_request already bounded it). */
+static int build_pieces(struct blkback *bb, struct slot *s,
+			const blkif_request_t *req)
+{
+	struct vbd_piece p[VBD_MAX_EXTENTS];
+	int i, n = 1;
+
+	if (req->operation == BLKIF_OP_FLUSH_DISKCACHE) {
+		/* A flush carries no data: its sector number means nothing. */
+		p[0].sector = 0;
+		p[0].nr_segs = 0;
+	} else {
+		n = vbd_split(bb->ext, bb->nr_ext, req->sector_number, s->seg,
+			      req->nr_segments, p, VBD_MAX_EXTENTS);
+		if (n <= 0)
+			return -1;
+	}
+	for (i = 0; i < n; i++) {
+		struct blkdev_req *b = &s->breq[i];
+
+		*b = (struct blkdev_req){ .op = blk_op(req->operation),
+					  .sector = p[i].sector,
+					  .nr_segs = p[i].nr_segs,
+					  .done = request_done,
+					  .cookie = s };
+		memcpy(b->seg, p[i].seg, p[i].nr_segs * sizeof(b->seg[0]));
+	}
+	s->nr_pieces = s->pending = (unsigned int)n;
+	s->next = 0;
+	return 0;
 }
 
 static void start_request(struct blkback *bb, struct slot *s,
@@ -187,18 +281,19 @@ static void start_request(struct blkback *bb, struct slot *s,
 			 req->id);
 		bad = BLKIF_RSP_ERROR;
 	}
+	if (bad == BLKIF_RSP_OKAY && build_pieces(bb, s, req))
+		bad = BLKIF_RSP_ERROR;
 	if (bad != BLKIF_RSP_OKAY) {
 		release_grants(bb, s);
 		s->in_use = 0;
 		respond(bb, req->id, req->operation, bad);
 		return;
 	}
-	s->breq.op = blk_op(req->operation);
-	/* A flush carries no data: its sector number means nothing. */
-	s->breq.sector = req->nr_segments ? bb->start + req->sector_number : 0;
-	s->breq.nr_segs = req->nr_segments;
-	s->breq.done = request_done;
-	s->breq.cookie = s;
+	if (blkif_order_admit(&bb->order, is_fence(req->operation)) ==
+	    BLKIF_HOLD) {
+		bb->held = s;
+		return;
+	}
 	submit(bb, s);
 }
 
@@ -245,8 +340,10 @@ static void serve(struct blkback *bb)
 			struct slot *s = free_slot(bb);
 			blkif_request_t req;
 
-			if (!s)
-				return; /* a completion will call us again */
+			/* No free slot, or a flush is held or running: a
+			 * completion will call us again. */
+			if (!s || blkif_order_peek(&bb->order) == BLKIF_STALL)
+				return;
 			RING_COPY_REQUEST(&bb->ring, bb->ring.req_cons, &req);
 			bb->ring.req_cons++;
 			start_request(bb, s, &req);
@@ -264,32 +361,13 @@ static void notified(struct domain *d, unsigned int port)
 	serve(&the_blkback);
 }
 
-static int read_uint(struct blkback *bb, const char *node, uint64_t *v)
-{
-	char path[96], val[24];
-
-	snprintf(path, sizeof(path), "%s/%s", bb->fe, node);
-	if (xs_backend_read(st(), path, val, sizeof(val)) < 0)
-		return -XEN_ENOENT;
-	return parse_uint(val, v) ? -XEN_EINVAL : 0;
-}
-
-static void set_state(struct blkback *bb, enum xenbus_state state)
-{
-	char path[96], val[4];
-
-	snprintf(path, sizeof(path), "%s/state", bb->be);
-	snprintf(val, sizeof(val), "%d", state);
-	xs_backend_write(st(), path, val);
-}
-
 static int connect(struct blkback *bb)
 {
 	struct grant_table *t = domain_grant_table(bb->d);
 	uint64_t ref, port, mfn;
 
-	if (read_uint(bb, "ring-ref", &ref) ||
-	    read_uint(bb, "event-channel", &port))
+	if (xb_read_uint(&bb->xb, "ring-ref", &ref) ||
+	    xb_read_uint(&bb->xb, "event-channel", &port))
 		return -XEN_EINVAL;
 	if (gnttab_acquire(t, (grant_ref_t)ref, GNTTAB_WRITE, &mfn,
 			   &bb->ring_handle) != GNTST_okay)
@@ -302,7 +380,7 @@ static int connect(struct blkback *bb)
 	BACK_RING_INIT(&bb->ring, (blkif_sring_t *)mfn_to_virt(mfn), PAGE_SIZE);
 	bb->connected = 1;
 	bb->broken = 0;
-	set_state(bb, XenbusStateConnected);
+	xb_set_state(&bb->xb, XenbusStateConnected);
 	pr_info("d%u: blkback: xvda connected (ring ref %lu, port %lu)\n",
 		bb->d->domid, ref, port);
 	return 0;
@@ -316,7 +394,7 @@ static void disconnect(struct blkback *bb)
 		bb->connected = 0;
 		gnttab_release(domain_grant_table(bb->d), bb->ring_handle);
 	}
-	set_state(bb, XenbusStateClosed);
+	xb_set_state(&bb->xb, XenbusStateClosed);
 }
 
 /* Called after every guest write under the frontend's directory. */
@@ -326,14 +404,14 @@ static void frontend_changed(void *arg, uint16_t domid, const char *path)
 	uint64_t state;
 
 	(void)path;
-	if (domid != bb->d->domid || read_uint(bb, "state", &state))
+	if (domid != bb->d->domid || xb_read_uint(&bb->xb, "state", &state))
 		return;
 	if (state == XenbusStateInitialised && !bb->connected) {
 		if (connect(bb)) {
 			printk("(PVX) d%u: blkback: frontend's "
 			       "ring-ref/event-channel unusable\n",
 			       bb->d->domid);
-			set_state(bb, XenbusStateClosing);
+			xb_set_state(&bb->xb, XenbusStateClosing);
 		}
 	} else if (state == XenbusStateClosing || state == XenbusStateClosed) {
 		disconnect(bb);
@@ -342,78 +420,47 @@ static void frontend_changed(void *arg, uint16_t domid, const char *path)
 
 /* ---- set-up ---- */
 
-static int write_node(const char *dir, const char *node, const char *fmt,
-		      uint64_t v)
+static int write_nodes(struct blkback *bb)
 {
-	char path[96], val[24];
+	const struct xb_dev *x = &bb->xb;
 
-	snprintf(path, sizeof(path), "%s/%s", dir, node);
-	snprintf(val, sizeof(val), fmt, v);
-	return xs_backend_write(st(), path, val);
+	return xb_write_uint(x, x->fe, "virtual-device", VDEV) |
+	       xb_write(x, x->fe, "device-type", "disk") |
+	       xb_write_uint(x, x->be, "sectors", bb->nr_sectors) |
+	       xb_write_uint(x, x->be, "info",
+			     bb->read_only ? VDISK_READONLY : 0) |
+	       xb_write_uint(x, x->be, "sector-size", SECTOR) |
+	       xb_write_uint(x, x->be, "feature-flush-cache", 1);
 }
 
-/* Nodes take their directory's permissions when they are created, so
- * each directory gets its permissions before anything is written in it. */
-static int make_dir(const char *dir, const struct xs_perm *perms,
-		    unsigned int n)
+/* The VBD's extents on its disk, each checked to lie inside it. */
+static int resolve_extents(struct blkback *bb, const struct vbd_config *vbd)
 {
-	return xs_backend_mkdir(st(), dir) |
-	       xs_backend_set_perms(st(), dir, perms, n);
-}
+	uint64_t disk;
+	unsigned int i;
 
-static int write_frontend(struct blkback *bb)
-{
-	/* The frontend's directory is the guest's: it writes its ring there. */
-	const struct xs_perm owner[] = { { bb->d->domid, XS_PERM_NONE } };
-	int rc = make_dir(bb->fe, owner, 1) |
-		 write_node(bb->fe, "virtual-device", "%lu", VDEV) |
-		 write_node(bb->fe, "backend-id", "%lu", 0) |
-		 write_node(bb->fe, "state", "%lu", XenbusStateInitialising);
-	char path[96];
-
-	snprintf(path, sizeof(path), "%s/backend", bb->fe);
-	rc |= xs_backend_write(st(), path, bb->be);
-	snprintf(path, sizeof(path), "%s/device-type", bb->fe);
-	return rc | xs_backend_write(st(), path, "disk");
-}
-
-static int write_backend(struct blkback *bb)
-{
-	/* Ours; the guest may read it (and watch its state). */
-	const struct xs_perm perms[] = { { 0, XS_PERM_NONE },
-					 { bb->d->domid, XS_PERM_READ } };
-	int rc = make_dir(bb->be, perms, 2) |
-		 write_node(bb->be, "sectors", "%lu", bb->nr_sectors) |
-		 write_node(bb->be, "info", "%lu",
-			    bb->read_only ? VDISK_READONLY : 0) |
-		 write_node(bb->be, "sector-size", "%lu", SECTOR) |
-		 write_node(bb->be, "feature-flush-cache", "%lu", 1) |
-		 write_node(bb->be, "frontend-id", "%lu", bb->d->domid) |
-		 write_node(bb->be, "state", "%lu", XenbusStateInitWait);
-	char path[96];
-
-	snprintf(path, sizeof(path), "%s/frontend", bb->be);
-	return rc | xs_backend_write(st(), path, bb->fe);
-}
-
-static int resolve_extent(struct blkback *bb, const struct vbd_config *vbd)
-{
 	bb->dev = blkdev_get(vbd->disk);
 	if (!bb->dev) {
 		printk("(PVX) error: vbd: there is no disk %u\n", vbd->disk);
 		return -XEN_ENODEV;
 	}
-	bb->start = vbd->start;
-	bb->nr_sectors = vbd->count ? vbd->count
-				    : bb->dev->nr_sectors - vbd->start;
-	if (vbd->start > bb->dev->nr_sectors ||
-	    bb->nr_sectors > bb->dev->nr_sectors - vbd->start) {
-		printk("(PVX) error: vbd: sectors %lu+%lu lie outside %s (%lu "
-		       "sectors)\n",
-		       vbd->start, bb->nr_sectors, bb->dev->name,
-		       bb->dev->nr_sectors);
-		return -XEN_EINVAL;
+	disk = bb->dev->nr_sectors;
+	bb->nr_ext = vbd->nr_ext;
+	for (i = 0; i < vbd->nr_ext; i++) {
+		struct vbd_extent e = vbd->ext[i];
+
+		if (e.count == 0 && e.start <= disk)
+			e.count = disk - e.start; /* to the end */
+		if (e.count == 0 || e.start > disk ||
+		    e.count > disk - e.start) {
+			printk("(PVX) error: vbd: extent %u (sectors %lu+%lu) "
+			       "does not lie inside %s (%lu sectors)\n",
+			       i + 1, e.start, e.count, bb->dev->name, disk);
+			return -XEN_EINVAL;
+		}
+		bb->ext[i] = e;
 	}
+	bb->nr_sectors = vbd_sectors(bb->ext, bb->nr_ext);
 	bb->read_only = !vbd->writable || bb->dev->read_only;
 	return 0;
 }
@@ -426,21 +473,19 @@ int blkback_setup(struct domain *d, const struct vbd_config *vbd)
 	memset(bb, 0, sizeof(*bb));
 	bb->d = d;
 	d->blkback = bb;
-	rc = resolve_extent(bb, vbd);
+	rc = resolve_extents(bb, vbd);
 	if (rc)
 		return rc;
-	snprintf(bb->fe, sizeof(bb->fe), "/local/domain/%u/device/vbd/%u",
-		 d->domid, VDEV);
-	snprintf(bb->be, sizeof(bb->be), "/local/domain/0/backend/vbd/%u/%u",
-		 d->domid, VDEV);
-	if (write_backend(bb) || write_frontend(bb) ||
-	    xs_backend_hook(st(), bb->fe, frontend_changed, bb)) {
+	if (xb_create(&bb->xb, d->domid, "vbd", VDEV) || write_nodes(bb) ||
+	    xb_hook(&bb->xb, frontend_changed, bb)) {
 		printk("(PVX) error: vbd: xenstore nodes could not be "
 		       "written\n");
 		return -XEN_ENOMEM;
 	}
-	pr_info("d%u: vbd xvda = %s sectors %lu+%lu, %s\n", d->domid,
-		bb->dev->name, bb->start, bb->nr_sectors,
+	pr_info("d%u: vbd xvda = %s, %u extent%s from sector %lu, %lu "
+		"sectors, %s\n",
+		d->domid, bb->dev->name, bb->nr_ext, bb->nr_ext > 1 ? "s" : "",
+		bb->ext[0].start, bb->nr_sectors,
 		bb->read_only ? "read-only" : "read-write");
 	return 0;
 }

@@ -29,7 +29,7 @@
 #include <mm/mmu.h>
 #include <mm/paging.h>
 #include <mm/ptwr_unhook.h>
-#include <drivers/virtio_blk.h>
+#include <drivers/irq.h>
 
 #define X86_EFLAGS_TF	(1u << 8)
 #define X86_EFLAGS_IF	(1u << 9)
@@ -209,10 +209,9 @@ void pv_trap_from_guest(struct cpu_regs *r)
 		guest_exception(v, r);
 	else if (r->vector == VECTOR_LAPIC_TIMER)
 		apic_timer_interrupt();
-	else if (r->vector == virtio_blk_vector()) {
-		virtio_blk_interrupt();
-		apic_eoi();
-	} else if (r->vector != VECTOR_SPURIOUS)
+	else if (r->vector == VECTOR_DEVICE)
+		irq_device_interrupt();
+	else if (r->vector != VECTOR_SPURIOUS)
 		apic_eoi();
 	pv_exit_to_guest(v, r);
 }

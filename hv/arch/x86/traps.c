@@ -19,7 +19,7 @@
 #include <arch/x86/pv.h>
 #include <domain/domain.h>
 #include <mm/paging.h>
-#include <drivers/virtio_blk.h>
+#include <drivers/irq.h>
 
 static const char *const exception_names[32] = {
 	[0] = "divide error (#DE)",
@@ -168,9 +168,8 @@ void do_trap(struct cpu_regs *regs)
 		apic_timer_interrupt();
 		return;
 	}
-	if (regs->vector == virtio_blk_vector()) {
-		virtio_blk_interrupt();
-		apic_eoi();
+	if (regs->vector == VECTOR_DEVICE) {
+		irq_device_interrupt();
 		return;
 	}
 	if (regs->vector == VECTOR_SPURIOUS)

@@ -32,6 +32,7 @@ struct hv_options {
 	unsigned int wpt;	/* enum wpt_mode */
 	unsigned int paging;	/* enum paging_mode */
 	uint64_t shadow_pages;	/* paging=shadow: pool size, in pages */
+	char vfr[512];		/* VFR rules (io/vfr.h), parsed by netback */
 };
 
 extern struct hv_options hv_opts;

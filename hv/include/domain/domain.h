@@ -74,12 +74,14 @@ struct xs_conn;
 struct blkback;
 struct paging_ops;
 struct shadow_domain;
+struct vif;
 
 struct evtchn {
 	uint8_t state; /* EVTCHNSTAT_* (<xen/event_channel.h>) */
 	uint8_t virq;
 	uint16_t notify_vcpu;
 	uint16_t remote_dom; /* unbound/interdomain peer */
+	uint8_t guest_bound; /* the guest allocated it: it may close it */
 	void (*backend)(struct domain *d, unsigned int port); /* ours, if any */
 };
 
@@ -104,6 +106,7 @@ struct domain {
 	unsigned int store_port;    /* xenstore ring's event channel */
 	struct xs_conn *store_conn; /* its connection (io/xenstore/) */
 	struct blkback *blkback;    /* its VBD's backend, if any */
+	struct vif *vif;	    /* its network interface, if any */
 	struct xencons_interface *console_ring;
 	int console_at_line_start;
 

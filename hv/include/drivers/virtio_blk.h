@@ -8,12 +8,6 @@
 /* Finds the transitional virtio-blk PCI functions (after pci_init),
  * brings each up, routes its interrupt and registers it as a blkdev. */
 void virtio_blk_init(void);
-/* The vector the disks' INTx lines are routed to. */
-unsigned int virtio_blk_vector(void);
-/* The handler of that vector: acknowledges each disk's interrupt and
- * runs the completions that are ready. The caller sends the local APIC
- * EOI afterwards (the line is already down by then). */
-void virtio_blk_interrupt(void);
 /* Boot self-test on the first disk: pattern written near the end, read
  * back, original restored (completions by poll), then one completion by
  * interrupt if the line is routed. 0 if it passed or there is no disk. */

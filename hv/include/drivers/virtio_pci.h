@@ -14,6 +14,7 @@ struct pci_dev;
 #define VIRTIO_PCI_VENDOR 0x1af4
 /* Transitional device IDs (virtio 1.0, 4.1.2.3): 0x1000 network, 0x1001
  * block, ...; transitional devices have PCI revision 0. */
+#define VIRTIO_PCI_DEVICE_NET	0x1000
 #define VIRTIO_PCI_DEVICE_BLOCK 0x1001
 
 /* Device status bits (virtio 1.0, 2.1). */
@@ -53,6 +54,7 @@ void virtio_pci_notify(struct virtio_pci *vp, uint16_t index);
 /* Reads (and so clears) the ISR status; the INTx line drops. */
 uint8_t virtio_pci_isr(struct virtio_pci *vp);
 /* Device-specific configuration, offsets from its start. */
+uint8_t virtio_pci_config8(struct virtio_pci *vp, unsigned int off);
 uint32_t virtio_pci_config32(struct virtio_pci *vp, unsigned int off);
 uint64_t virtio_pci_config64(struct virtio_pci *vp, unsigned int off);
 

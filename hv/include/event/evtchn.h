@@ -29,6 +29,10 @@ unsigned int evtchn_alloc_backend(struct domain *d,
  * to an in-hypervisor backend. 0, or -EINVAL if it is not such a port. */
 int evtchn_bind_backend(struct domain *d, unsigned int port,
 			void (*fn)(struct domain *, unsigned int));
+/* Notifies the guest through port if it is still bound to backend fn
+ * (the guest may have closed it): a backend's evtchn_set_pending. */
+void evtchn_backend_notify(struct domain *d, unsigned int port,
+			   void (*fn)(struct domain *, unsigned int));
 int evtchn_upcall_pending(const struct vcpu *v);
 long do_event_channel_op(uint64_t cmd, uint64_t arg);
 

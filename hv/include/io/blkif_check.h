@@ -5,11 +5,7 @@
 
 #include <stdint.h>
 
-#ifndef xen_mb
-#define xen_mb()  __atomic_thread_fence(__ATOMIC_SEQ_CST)
-#define xen_rmb() __atomic_thread_fence(__ATOMIC_ACQUIRE)
-#define xen_wmb() __atomic_thread_fence(__ATOMIC_RELEASE)
-#endif
+#include <io/ring.h>
 #include <xen/io/blkif.h>
 
 /* BLKIF_RSP_OKAY, or the response a request gets before anything is

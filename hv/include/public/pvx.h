@@ -65,6 +65,15 @@ struct pvx_counters {
 	uint64_t blk_errors;   /* ... answered with an error, + rings broken */
 	uint64_t mmu_update_batches[PVX_HIST_BUCKETS]; /* calls by entries */
 	uint64_t multicall_batches[PVX_HIST_BUCKETS];  /* calls by entries */
+	/* The network backend (io/netback.c), for the domain's VIF. */
+	uint64_t net_tx_packets; /* frames the guest sent, accepted */
+	uint64_t net_tx_bytes;
+	uint64_t net_tx_errors;	 /* malformed transmit requests, bad grants */
+	uint64_t net_tx_dropped; /* dropped for want of a buffer or the wire */
+	uint64_t net_rx_packets; /* frames copied into the guest's buffers */
+	uint64_t net_rx_bytes;
+	uint64_t net_rx_dropped;  /* no guest buffer in time, or too large */
+	uint64_t net_vfr_dropped; /* dropped by a VFR rule or as spoofed */
 	/* Shadow paging (paging=shadow, mm/shadow.c); since version 2. */
 	uint64_t shadow_faults;	       /* hidden faults: filled, not bounced */
 	uint64_t shadow_pages_created; /* shadow tables built ... */
@@ -73,7 +82,8 @@ struct pvx_counters {
 	uint64_t shadow_root_misses;   /* ... not cached: built on load */
 	uint64_t shadow_resets;	       /* every shadow dropped (pool full) */
 };
-_Static_assert(sizeof(struct pvx_counters) == 8 + 8 * (64 + 32 + 16 + 26 + 6),
+_Static_assert(sizeof(struct pvx_counters) ==
+		   8 + 8 * (64 + 32 + 16 + 26 + 8 + 6),
 	       "pvx_counters layout");
 #endif
 

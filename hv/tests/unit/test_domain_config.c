@@ -88,12 +88,38 @@ static void test_disks_and_vbd(void)
 	CHECK_EQ(doms.nr, 1);
 	CHECK_EQ(doms.dom[0].has_vbd, 1);
 	CHECK_EQ(doms.dom[0].vbd.disk, 0);
-	CHECK_EQ(doms.dom[0].vbd.start, 2048);
-	CHECK_EQ(doms.dom[0].vbd.count, 0);
+	CHECK_EQ(doms.dom[0].vbd.nr_ext, 1);
+	CHECK_EQ(doms.dom[0].vbd.ext[0].start, 2048);
+	CHECK_EQ(doms.dom[0].vbd.ext[0].count, 0);
 	CHECK_EQ(doms.dom[0].vbd.writable, 1);
 	CHECK_EQ(parse(1, "dom=1 vbd=1:0:100:r"), 0);
 	CHECK_EQ(doms.dom[0].vbd.writable, 0);
-	CHECK_EQ(doms.dom[0].vbd.count, 100);
+	CHECK_EQ(doms.dom[0].vbd.ext[0].count, 100);
+}
+
+static void test_vbd_extent_list(void)
+{
+	const struct vbd_config *v = &doms.dom[0].vbd;
+
+	CHECK_EQ(parse(1, "dom=1 vbd=0:100:50+1000:8+20:4:w"), 0);
+	CHECK_EQ(v->nr_ext, 3);
+	CHECK_EQ(v->ext[0].start, 100);
+	CHECK_EQ(v->ext[0].count, 50);
+	CHECK_EQ(v->ext[1].start, 1000);
+	CHECK_EQ(v->ext[1].count, 8);
+	CHECK_EQ(v->ext[2].start, 20);
+	CHECK_EQ(v->ext[2].count, 4);
+	CHECK_EQ(v->writable, 1);
+	/* "to the end" only for a VBD of one extent */
+	CHECK_EQ(parse(1, "dom=1 vbd=0:100:0+200:8:w"), -1);
+	CHECK(strstr(err, "COUNT 0, to the end, only alone") != NULL);
+	CHECK_EQ(parse(1, "dom=1 vbd=0:1:1+2:2+3:3+4:4+5:5+6:6+7:7+8:8:r"), 0);
+	CHECK_EQ(v->nr_ext, 8);
+	CHECK_EQ(parse(1, "dom=1 vbd=0:1:1+2:2+3:3+4:4+5:5+6:6+7:7+8:8+9:9:r"),
+		 -1);
+	CHECK_EQ(parse(1, "dom=1 vbd=0:1:1+:w"), -1);
+	CHECK_EQ(parse(1, "dom=1 vbd=0:1:1+2:w"), -1);
+	CHECK_EQ(parse(1, "dom=1 vbd=0:1:1+2:2"), -1);
 }
 
 static void test_disk_and_vbd_errors(void)
@@ -101,12 +127,43 @@ static void test_disk_and_vbd_errors(void)
 	CHECK_EQ(parse(1, "role=disk dom=1"), -1);
 	CHECK(strstr(err, "a disk belongs to the machine") != NULL);
 	CHECK_EQ(parse(1, "dom=1 vbd=0:0:0:x"), -1);
-	CHECK(strstr(err, "vbd=0:0:0:x: expected DISK:START:COUNT:r|w") !=
-	      NULL);
+	CHECK(strstr(err, "vbd=0:0:0:x: expected "
+			  "DISK:START:COUNT[+START:COUNT...]:r|w") != NULL);
 	CHECK_EQ(parse(1, "dom=1 vbd=9:0:0:w"), -1);
 	CHECK_EQ(parse(1, "dom=1 vbd=0:1:18446744073709551615:w"), -1);
 	CHECK_EQ(parse(2, "dom=1", "dom=1 role=ramdisk vbd=0:0:0:w"), -1);
 	CHECK(strstr(err, "belong on the kernel") != NULL);
+}
+
+static void test_vif(void)
+{
+	CHECK_EQ(parse(1, "dom=1 vif=52:54:00:aB:cd:EF"), 0);
+	CHECK_EQ(doms.dom[0].has_vif, 1);
+	CHECK_EQ(doms.dom[0].vif.mac[0], 0x52);
+	CHECK_EQ(doms.dom[0].vif.mac[3], 0xab);
+	CHECK_EQ(doms.dom[0].vif.mac[5], 0xef);
+	CHECK_EQ(parse(1, "dom=1"), 0);
+	CHECK_EQ(doms.dom[0].has_vif, 0);
+}
+
+static void test_vif_errors(void)
+{
+	static const char *const bad[] = {
+		"dom=1 vif=52:54:00:12:34",    "dom=1 vif=52:54:00:12:34:56:",
+		"dom=1 vif=52-54-00-12-34-56", "dom=1 vif=5:54:00:12:34:56",
+		"dom=1 vif=52:54:00:12:34:5g", "dom=1 vif=ff:ff:ff:ff:ff:ff",
+	};
+	unsigned int i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		CHECK_EQ(parse(1, bad[i]), -1);
+		CHECK(strstr(err, "expected a unicast MAC address") != NULL);
+	}
+	CHECK_EQ(parse(1, "dom=1 vif="), -1);
+	CHECK(strstr(err, "vif: missing value") != NULL);
+	CHECK_EQ(parse(2, "dom=1", "dom=1 role=ramdisk vif=52:54:00:12:34:56"),
+		 -1);
+	CHECK(strstr(err, "vif= belong on the kernel") != NULL);
 }
 
 int main(void)
@@ -116,5 +173,8 @@ int main(void)
 	RUN(test_errors);
 	RUN(test_disks_and_vbd);
 	RUN(test_disk_and_vbd_errors);
+	RUN(test_vbd_extent_list);
+	RUN(test_vif);
+	RUN(test_vif_errors);
 	return TEST_DONE();
 }

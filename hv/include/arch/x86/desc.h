@@ -25,6 +25,7 @@
 /* Interrupt vectors the hypervisor owns. Exceptions are 0..31; the legacy
  * PIC is remapped to 0x20..0x2f and masked. */
 #define VECTOR_PIC_BASE	   0x20
+#define VECTOR_DEVICE	   0x40 /* PCI INTx lines (drivers/irq.c) */
 #define VECTOR_LAPIC_TIMER 0xf0
 #define VECTOR_SPURIOUS	   0xff
 /* Pseudo-vectors in the frame of a SYSCALL entry (not IDT vectors). */
