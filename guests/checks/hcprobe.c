@@ -9,7 +9,11 @@
  * The last probes use the page-type rules on frames of our own: a page
  * found through /proc/self/pagemap and the read-only M2P is pinned as a
  * page table only once it is no longer mapped writable, and then cannot
- * be mapped writable anywhere (SOSP'03 3.3.3).
+ * be mapped writable anywhere (SOSP'03 3.3.3). With the argument
+ * "shadow" (PVX's paging=shadow) those rules do not apply, since guest
+ * tables are ordinary memory there; the probes check instead that pins
+ * are bookkeeping, that updates land in the guest's copy, and that no
+ * update may name a frame the guest does not own.
  *
  * Needs root and /dev/xen/privcmd (modprobe xen-privcmd unrestricted=1).
  */
@@ -169,6 +173,46 @@ static void probe_tables(void)
 	munmap(p, 2 * 4096);
 }
 
+/* paging=shadow: the guest's tables are its own memory; only ownership
+ * and the entry flags are checked, and the hardware walks shadows. */
+static void probe_tables_shadow(void)
+{
+	char *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	volatile uint64_t *entries = (volatile uint64_t *)p;
+	uint64_t pfn, mfn, req[2];
+
+	memset(p, 0, 4096);
+	pfn = pfn_of(p);
+	mfn = mfn_of(pfn);
+	if (!mfn) {
+		expect("find own frames through pagemap and the M2P", -1, 0);
+		return;
+	}
+	expect("pin is bookkeeping: a frame mapped writable can be pinned",
+	       mmuext(0 /* PIN_L1_TABLE */, mfn), 0);
+	expect("... but not twice", mmuext(0, mfn), -EINVAL);
+	req[0] = (mfn << 12) + 8;
+	req[1] = (LOW_MFN << 12) | 0x67;
+	expect("an entry mapping a frame the guest does not own",
+	       hypercall(MMU_UPDATE, (uint64_t)req, 1, 0, 0x7ff0), -EPERM);
+	req[1] = (mfn << 12) | 0x67 | 0x10 /* PCD */;
+	expect("an entry with cache-control flags",
+	       hypercall(MMU_UPDATE, (uint64_t)req, 1, 0, 0x7ff0), -EINVAL);
+	req[1] = (mfn << 12) | 0x25;
+	expect("an entry mapping our own frame: applied to our copy",
+	       hypercall(MMU_UPDATE, (uint64_t)req, 1, 0, 0x7ff0), 0);
+	expect("... and visible there", entries[1] == req[1] ? 0 : -1, 0);
+	expect("... while the refused ones left no trace",
+	       entries[0] == 0 && entries[2] == 0 ? 0 : -1, 0);
+	expect("unpin it", mmuext(4 /* UNPIN_TABLE */, mfn), 0);
+	expect("unpin again", mmuext(4, mfn), -EINVAL);
+	expect("update_va_mapping mapping a foreign frame read-only",
+	       hypercall(UPDATE_VA_MAPPING, (uint64_t)(p + 0),
+			 (LOW_MFN << 12) | 0x25, 2, 0), -EPERM);
+	munmap(p, 4096);
+}
+
 static void probe_misc(void)
 {
 	uint64_t trap[2] = { 14 /* vector */, NONCANONICAL };
@@ -188,8 +232,10 @@ static void probe_misc(void)
 	       hypercall(SET_SEGMENT_BASE, 0, NONCANONICAL, 0, 0), -EINVAL);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+	int shadow = argc > 1 && !strcmp(argv[1], "shadow");
+
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	fd = open("/dev/xen/privcmd", O_RDWR);
 	if (fd < 0) {
@@ -199,7 +245,10 @@ int main(void)
 	probe_pointers();
 	probe_memory();
 	probe_misc();
-	probe_tables();
+	if (shadow)
+		probe_tables_shadow();
+	else
+		probe_tables();
 	printf("hcprobe: %d passed, %d failed\n", passed, failed);
 	return failed != 0;
 }

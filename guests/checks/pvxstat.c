@@ -25,6 +25,11 @@ static const char *const scalar_names[] = {
 	"ptwr_rehook_entries", "priv_op_emulations",
 	"cpuid_emulations", "blk_requests", "blk_errors",
 };
+/* After the network backend's (counters version 2). */
+static const char *const shadow_names[] = {
+	"shadow_faults", "shadow_pages_created", "shadow_pages_freed",
+	"shadow_root_hits", "shadow_root_misses", "shadow_resets",
+};
 
 /* The network backend's, after the histograms (struct pvx_counters). */
 static const char *const net_names[] = {
@@ -67,6 +72,9 @@ static void print_json(const struct pvx_counters *c)
 		printf("\"%s\":%llu,", scalar_names[i], (unsigned long long)scalars[i]);
 	for (unsigned i = 0; i < sizeof(net_names) / sizeof(net_names[0]); i++)
 		printf("\"%s\":%llu,", net_names[i], (unsigned long long)(&c->net_tx_packets)[i]);
+	for (unsigned i = 0; i < sizeof(shadow_names) / sizeof(shadow_names[0]); i++)
+		printf("\"%s\":%llu,", shadow_names[i],
+		       (unsigned long long)(&c->shadow_faults)[i]);
 	print_array("hypercalls", c->hypercalls, PVX_NR_HYPERCALLS, 1);
 	putchar(',');
 	print_array("traps", c->traps, 32, 1);

@@ -10,6 +10,17 @@ and natively, checked the way issue #3 asks, one boot per test:
       each of which must get its error code, and the page-type rules on
       frames of its own) and xsprobe (the in-hypervisor xenstore through
       /dev/xen/xenbus: reads, writes, transactions, permissions).
+  pv-shadow-checklist
+      the PV checklist on shadow paging (the hypervisor's paging=shadow,
+      stock kernel unmodified), hcprobe with its shadow-mode table probes,
+      and PVX's end-of-run counters: hidden (shadow) faults, shadow pages
+      and shadow-root cache hits all non-zero, the guest's mmu_update
+      traffic routed (entries counted) and no page-table validations.
+  pv-shadow-small-pool
+      shadow paging with a pool of 48 shadow tables (shadow_pages=48), so
+      PVX must drop every shadow and rebuild them many times: 200
+      fork+exec and memcheck (64 MiB, two rounds) still right, and the
+      counters show shadow_resets > 0.
   pv-guest-crash
       `echo c > /proc/sysrq-trigger`: the domain ends with a crash report
       and PVX's guest-crash status; the hypervisor itself does not panic.
@@ -45,6 +56,7 @@ run with `pvx test --suite guest-pending`, not by `make test` (none now).
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from pathlib import Path
 
@@ -68,7 +80,7 @@ echo "CHK date-advanced: $((d1 - d0))"
 # "target" domain and waits for xenstore first; unrestricted=1 (a module
 # parameter for exactly this) lets the probe issue raw hypercalls.
 HCPROBE = r"""
-modprobe xen-privcmd unrestricted=1; /bin/hcprobe; echo "CHK hcprobe-status: $?"
+modprobe xen-privcmd unrestricted=1; /bin/hcprobe {paging}; echo "CHK hcprobe-status: $?"
 /bin/xsprobe; echo "CHK xsprobe-status: $?"
 """
 # The Tables 3-5 suite once, quick, in the native boot (issue #4: the
@@ -116,27 +128,98 @@ def evaluate_checklist(mode: str, output: str, lines: list[str],
     return problems, f"sleep 2 = {wall:.2f} s host time"
 
 
-def checklist(mode: str, accel: str) -> Outcome:
+COUNTERS_JSON = re.compile(r"\(PVX\) counters-json d1: (\{.*\})\s*$")
+# Under paging=shadow these must all have happened at least once.
+SHADOW_NONZERO = ("shadow_faults", "shadow_pages_created", "shadow_root_hits",
+                  "cr3_loads", "mmu_update_entries")
+
+
+def evaluate_shadow_counters(lines: list[str]) -> tuple[list[str], str]:
+    """Checks PVX's end-of-run counters of a paging=shadow boot. Returns
+    (problems, note). Pure, unit-tested."""
+    found = [m.group(1) for m in map(COUNTERS_JSON.search, lines) if m]
+    if not found:
+        return ["no (PVX) counters-json d1 line"], ""
+    try:
+        c = json.loads(found[-1])
+    except json.JSONDecodeError as e:
+        return [f"counters-json is not JSON: {e}"], ""
+    problems = [f"{k} = {c.get(k)}, expected > 0" for k in SHADOW_NONZERO
+                if not isinstance(c.get(k), int) or c[k] <= 0]
+    if c.get("page_validations") != 0:
+        problems.append(f"page_validations = {c.get('page_validations')}: "
+                        "guest tables went through direct paging's type rules")
+    note = ", ".join(f"{k} {c.get(k)}" for k in
+                     ("shadow_faults", "shadow_pages_created", "shadow_pages_freed",
+                      "shadow_root_hits", "shadow_root_misses", "mmu_update_entries"))
+    return problems, note
+
+
+def checklist(mode: str, accel: str, paging: str = "direct") -> Outcome:
+    """The checklist natively or on PVX; paging selects PVX's paging mode."""
     files = checks.build_all(["memcheck"] + (["hcprobe", "xsprobe"] if mode == "pv" else []))
     if mode == "native":
         files.update(workloads.build(workloads.spec("lmbench-like")))
-    script = CHECKLIST + (HCPROBE if mode == "pv" else LMB) + DMESG
+    script = CHECKLIST + (HCPROBE.format(paging=paging) if mode == "pv" else LMB) + DMESG
     kmods = ["xen-privcmd"] if mode == "pv" else None
+    hv_args = [f"paging={paging}"] if paging != "direct" else None
+    name = f"{mode}-{paging}" if paging != "direct" else mode
     try:
         setup = boot.prepare_guest(mode, "stock", script, extra_files=files,
-                                   kmods=kmods)
+                                   kmods=kmods, hv_args=hv_args)
     except boot.SetupError as e:
         return Outcome(False, f"setup failed: {e}", "")
     cfg = qemu.QemuConfig(accel=accel, mem_mib=setup.qemu_mem_mib)
-    run = boot.run_guest(setup, cfg, 300.0, boot.default_log(f"test-{mode}-checklist"))
+    run = boot.run_guest(setup, cfg, 300.0, boot.default_log(f"test-{name}-checklist"))
     output = "\n".join(run.result.output)
     problems, sleep_note = evaluate_checklist(mode, output, run.outcome.lines,
                                               run.outcome.times)
+    if paging == "shadow":
+        shadow_problems, counters_note = evaluate_shadow_counters(run.outcome.lines)
+        problems += shadow_problems
+        sleep_note += f"; {counters_note}"
     if run.verdict.code != 0:
         problems.insert(0, f"exit {run.verdict.code}: {run.verdict.message}")
     init = f"{run.result.uptime:.2f} s" if run.result.uptime is not None else "?"
     note = f"{run.outcome.elapsed:.1f} s; /init at {init} guest time; {sleep_note}"
     return Outcome(not problems, _report(run, problems), note)
+
+
+SMALL_POOL = r"""
+i=0; while [ $i -lt 200 ]; do /bin/true || break; i=$((i+1)); done
+echo "CHK forkexec: $i"
+/bin/memcheck 64 2; echo "CHK memcheck-status: $?"
+"""
+
+
+def evaluate_small_pool(output: str, lines: list[str]) -> list[str]:
+    """Problems of a pv-shadow-small-pool boot. Pure, unit-tested."""
+    problems = [f"{k}: expected {v}, got {_value(output, k)}"
+                for k, v in (("forkexec", "200"), ("memcheck-status", "0"))
+                if _value(output, k) != v]
+    shadow, _ = evaluate_shadow_counters(lines)
+    problems += shadow
+    found = [m.group(1) for m in map(COUNTERS_JSON.search, lines) if m]
+    if found and not shadow:
+        resets = json.loads(found[-1]).get("shadow_resets")
+        if not isinstance(resets, int) or resets <= 0:
+            problems.append(f"shadow_resets = {resets}: the pool never ran out")
+    return problems
+
+
+def pv_shadow_small_pool(accel: str) -> Outcome:
+    files = checks.build_all(["memcheck"])
+    try:
+        setup = boot.prepare_guest("pv", "stock", SMALL_POOL, extra_files=files,
+                                   hv_args=["paging=shadow", "shadow_pages=48"])
+    except boot.SetupError as e:
+        return Outcome(False, f"setup failed: {e}", "")
+    cfg = qemu.QemuConfig(accel=accel, mem_mib=setup.qemu_mem_mib)
+    run = boot.run_guest(setup, cfg, 300.0, boot.default_log("test-pv-shadow-small-pool"))
+    problems = evaluate_small_pool("\n".join(run.result.output), run.outcome.lines)
+    if run.verdict.code != 0:
+        problems.insert(0, f"exit {run.verdict.code}: {run.verdict.message}")
+    return Outcome(not problems, _report(run, problems), f"{run.outcome.elapsed:.1f} s")
 
 
 def pv_guest_crash(accel: str) -> Outcome:
@@ -480,6 +563,8 @@ def reproduce_sigterm(accel: str) -> Outcome:
 
 TESTS = {
     "pv-checklist": lambda accel: checklist("pv", accel),
+    "pv-shadow-checklist": lambda accel: checklist("pv", accel, paging="shadow"),
+    "pv-shadow-small-pool": pv_shadow_small_pool,
     "native-checklist": lambda accel: checklist("native", accel),
     "pv-guest-crash": pv_guest_crash,
     "pv-block": pv_block,

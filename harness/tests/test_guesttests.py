@@ -68,9 +68,6 @@ class ChecklistTest(unittest.TestCase):
         self.assertTrue(any("lmb-metrics" in p for p in problems))
 
 
-if __name__ == "__main__":
-    unittest.main()
-
 
 RING_CONSOLE = [
     "(PVX) d1: blkback: request producer 1009 is more than a ring ahead of 9: ring ignored",
@@ -166,3 +163,52 @@ class VbdBytesTest(unittest.TestCase):
                          sector(10) + sector(11) + sector(40) + sector(41) + sector(42) + sector(5))
         self.assertEqual(guesttests.vbd_bytes(image, extents, 1, 2), sector(11) + sector(40))
         self.assertEqual(guesttests.vbd_spec(extents), "vbd=0:10:2+40:3+5:1:w")
+
+
+class ShadowCountersTest(unittest.TestCase):
+    JSON = ('{"domain":1,"cr3_loads":900,"mmu_update_entries":5000,'
+            '"page_validations":0,"shadow_faults":4000,"shadow_pages_created":300,'
+            '"shadow_pages_freed":200,"shadow_root_hits":800,"shadow_root_misses":90}')
+
+    def test_good_counters(self):
+        lines = ["(d1) bye", "(PVX) counters-json d1: " + self.JSON]
+        problems, note = guesttests.evaluate_shadow_counters(lines)
+        self.assertEqual(problems, [])
+        self.assertIn("shadow_faults 4000", note)
+
+    def test_no_shadow_faults_or_validations_seen(self):
+        bad = self.JSON.replace('"shadow_faults":4000', '"shadow_faults":0') \
+                       .replace('"page_validations":0', '"page_validations":7')
+        problems, _ = guesttests.evaluate_shadow_counters(
+            ["(PVX) counters-json d1: " + bad])
+        self.assertEqual(len(problems), 2)
+        self.assertIn("shadow_faults", problems[0])
+        self.assertIn("page_validations", problems[1])
+
+    def test_missing_or_broken_line(self):
+        self.assertEqual(guesttests.evaluate_shadow_counters(["(d1) x"])[0],
+                         ["no (PVX) counters-json d1 line"])
+        problems, _ = guesttests.evaluate_shadow_counters(
+            ["(PVX) counters-json d1: {oops}"])
+        self.assertIn("not JSON", problems[0])
+
+
+class SmallPoolTest(unittest.TestCase):
+    def lines(self, resets):
+        js = ShadowCountersTest.JSON[:-1] + f',"shadow_resets":{resets}}}'
+        return ["(PVX) counters-json d1: " + js]
+
+    def test_good(self):
+        out = "CHK forkexec: 200\nCHK memcheck-status: 0"
+        self.assertEqual(guesttests.evaluate_small_pool(out, self.lines(12)), [])
+
+    def test_pool_never_ran_out_or_work_failed(self):
+        out = "CHK forkexec: 17\nCHK memcheck-status: 0"
+        problems = guesttests.evaluate_small_pool(out, self.lines(0))
+        self.assertEqual(len(problems), 2)
+        self.assertIn("forkexec", problems[0])
+        self.assertIn("shadow_resets", problems[1])
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -116,7 +116,7 @@ class EngagedTest(unittest.TestCase):
                             modetests.evaluate_mode("pv", GOOD_MODE, HV["pv"], {})))
 
     def test_unknown_mode_fails(self):
-        problems = modetests.evaluate_mode("shadow", GOOD_MODE, HV["pv"], GUEST["pv"])
+        problems = modetests.evaluate_mode("some-new-mode", GOOD_MODE, HV["pv"], GUEST["pv"])
         self.assertTrue(any("ENGAGED" in p for p in problems))
 
 
@@ -200,3 +200,33 @@ class KmodBuildTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class ShadowBatteryTest(unittest.TestCase):
+    """Under paging=shadow the guest may point its own tables at its own
+    tables; the foreign-frame attempts must still all be refused."""
+
+    def battery(self, own_refused: bool, foreign_refused: bool = True) -> str:
+        lines = ["CHK insmod: 0"]
+        for target in ("map a hypervisor frame", "map a frame beyond machine memory",
+                       "map this L1 table writable", "map the L4 root writable"):
+            refused = foreign_refused if "frame" in target else own_refused
+            for path in range(8):
+                lines.append(f"ptattack: path {path}: {target}: "
+                             + ("refused (rc -14, entry unchanged)" if refused
+                                else "NOT REFUSED (rc 0, entry changed)"))
+        n = sum(1 for l in lines if "refused (" in l)
+        lines.append(f"ptattack: {n} refused, {32 - n} not refused")
+        lines.append("CHK hcprobe-status: 0")
+        return "\n".join(lines)
+
+    def test_own_tables_may_change_under_shadow(self):
+        self.assertEqual(modetests.evaluate_battery(self.battery(False), shadow=True), [])
+
+    def test_foreign_frames_must_be_refused_under_shadow(self):
+        problems = modetests.evaluate_battery(self.battery(False, foreign_refused=False), shadow=True)
+        self.assertTrue(any("hypervisor frame" in p for p in problems))
+
+    def test_direct_paging_refuses_everything(self):
+        problems = modetests.evaluate_battery(self.battery(False), shadow=False)
+        self.assertTrue(any("map this L1 table writable" in p for p in problems))

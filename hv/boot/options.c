@@ -10,7 +10,8 @@
 #include <boot/options.h>
 #include <public/pvx.h>
 
-struct hv_options hv_opts = { .loglvl = LOG_INFO };
+struct hv_options hv_opts = { .loglvl = LOG_INFO,
+			      .shadow_pages = SHADOW_PAGES_MAX };
 
 static const char *const loglvl_names[] = { "error", "warn", "info", "debug",
 					    NULL };
@@ -19,8 +20,16 @@ static const char *const crashtest_names[] = { "none",		 "pagefault",
 					       "panic",		 NULL };
 
 static const char *const wpt_names[] = { "off", "emulate", "unhook", NULL };
+static const char *const paging_names[] = { "direct", "shadow", NULL };
 
 static const struct opt hv_opt_table[] = {
+	{ "paging", OPT_CHOICE, &hv_opts.paging, .choices = paging_names,
+	  .help = "guest memory virtualization: direct (validated guest "
+		  "tables), shadow (PVX-built shadow tables)" },
+	{ "shadow_pages", OPT_UINT, &hv_opts.shadow_pages, .min = 32,
+	  .max = SHADOW_PAGES_MAX,
+	  .help = "paging=shadow: shadow tables per domain before all are "
+		  "dropped and rebuilt" },
 	{ "wpt", OPT_CHOICE, &hv_opts.wpt, .choices = wpt_names,
 	  .help = "writable page tables for guests: off, emulate, unhook" },
 	{ "vfr", OPT_STRING, hv_opts.vfr, .buflen = sizeof(hv_opts.vfr),

@@ -15,6 +15,7 @@
 #include <arch/x86/page.h>
 #include <arch/x86/layout.h>
 #include <boot/bootinfo.h>
+#include <boot/options.h>
 #include <domain/build.h>
 #include <domain/config.h>
 #include <domain/domain.h>
@@ -29,6 +30,7 @@
 #include <mm/frame_table.h>
 #include <mm/frames.h>
 #include <mm/m2p.h>
+#include <mm/paging.h>
 #include <mm/pgtable.h>
 #include <time/time.h>
 
@@ -233,21 +235,16 @@ static void init_vcpu_regs(struct builder *b)
 	v->kernel_sp = r->rsp;
 }
 
-/* Validation and pinning, exactly as MMUEXT_PIN_L4_TABLE would do it,
- * plus the reference the vCPU's CR3 holds. */
+/* Pinning, exactly as MMUEXT_PIN_L4_TABLE would do it (under direct
+ * paging: validation), then the root the vCPU starts on. */
 static int pin_initial_tables(struct builder *b)
 {
 	uint64_t l4 = pfn_to_mfn(b, b->l.pt_pfn);
-	int rc = get_page_and_type(l4, PGT_L4, b->d);
+	int rc = b->d->paging->pin(b->d, l4, PGT_L4);
 
 	if (rc)
 		return rc;
-	mfn_to_page(l4)->flags |= PGF_PINNED;
-	rc = get_page_and_type(l4, PGT_L4, b->d);
-	if (rc)
-		return rc;
-	b->d->vcpu0.guest_table = l4;
-	return 0;
+	return b->d->paging->set_root(&b->d->vcpu0, 0, l4);
 }
 
 static int builder_fail(const char *why, int rc)
@@ -262,6 +259,8 @@ static int build(struct builder *b, const struct domain_config *cfg)
 
 	if ((rc = alloc_guest_memory(b)))
 		return builder_fail("out of memory for the guest", rc);
+	if ((rc = paging_domain_init(b->d, (enum paging_mode)hv_opts.paging)))
+		return builder_fail("the paging mode could not be set up", rc);
 	load_kernel(b);
 	if (b->k.hypercall_page)
 		fill_hypercall_page(b);

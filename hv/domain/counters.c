@@ -94,6 +94,12 @@ static void print_json(const struct domain *d)
 		{ "net_rx_bytes", c->net_rx_bytes },
 		{ "net_rx_dropped", c->net_rx_dropped },
 		{ "net_vfr_dropped", c->net_vfr_dropped },
+		{ "shadow_faults", c->shadow_faults },
+		{ "shadow_pages_created", c->shadow_pages_created },
+		{ "shadow_pages_freed", c->shadow_pages_freed },
+		{ "shadow_root_hits", c->shadow_root_hits },
+		{ "shadow_root_misses", c->shadow_root_misses },
+		{ "shadow_resets", c->shadow_resets },
 	};
 	unsigned int i;
 
@@ -127,6 +133,11 @@ void counters_print(const struct domain *d)
 	       d->domid, c->mmu_update_entries, c->mmuext_ops,
 	       c->multicall_entries, c->page_validations, c->ptwr_emulations,
 	       c->priv_op_emulations, c->cpuid_emulations);
+	printk("(PVX) counters d%u: shadow_faults=%lu shadow_pages=+%lu/-%lu "
+	       "shadow_roots hit=%lu miss=%lu shadow_resets=%lu\n",
+	       d->domid, c->shadow_faults, c->shadow_pages_created,
+	       c->shadow_pages_freed, c->shadow_root_hits,
+	       c->shadow_root_misses, c->shadow_resets);
 	printk("(PVX) counters d%u: hypercalls", d->domid);
 	for (i = 0; i < NR_HYPERCALLS; i++)
 		if (c->hypercalls[i])

@@ -128,6 +128,11 @@ void arch_invlpg(uint64_t va)
 	invlpg(va);
 }
 
+void arch_load_idle_tables(void)
+{
+	write_cr3(virt_to_phys(boot_pml4));
+}
+
 /* The M2P, read-only and user-accessible (guests read it at CPL 3), at
  * MACH2PHYS_VIRT_START; the intermediate tables allow user access too. */
 void arch_map_m2p(uint64_t phys, uint64_t len)

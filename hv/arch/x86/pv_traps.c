@@ -27,6 +27,7 @@
 #include <domain/hypercall.h>
 #include <event/evtchn.h>
 #include <mm/mmu.h>
+#include <mm/paging.h>
 #include <mm/ptwr_unhook.h>
 #include <drivers/irq.h>
 
@@ -48,9 +49,11 @@ struct cpu_regs *arch_guest_regs(void)
 	return (struct cpu_regs *)(boot_stack + HV_STACK_SIZE - CPU_REGS_SIZE);
 }
 
+/* The root is the paging mode's: the guest's own table (direct) or its
+ * shadow. */
 void pv_load_cr3(struct vcpu *v)
 {
-	uint64_t root = v->kernel_mode ? v->guest_table : v->guest_table_user;
+	uint64_t root = v->domain->paging->hw_root(v);
 
 	v->domain->counters.cr3_loads++;
 	write_cr3(root << 12);
@@ -144,7 +147,7 @@ static void guest_page_fault(struct vcpu *v, struct cpu_regs *r)
 {
 	uint64_t cr2 = read_cr2(), ec = r->error_code;
 
-	if ((ec & 3) == 3 && v->kernel_mode && pv_ptwr_fault(v, r, cr2))
+	if (v->domain->paging->guest_fault(v, r, cr2))
 		return;
 	v->cr2 = cr2;
 	v->vcpu_info->arch.cr2 = cr2;

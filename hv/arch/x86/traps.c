@@ -18,6 +18,7 @@
 #include <public/pvx.h>
 #include <arch/x86/pv.h>
 #include <domain/domain.h>
+#include <mm/paging.h>
 #include <drivers/irq.h>
 
 static const char *const exception_names[32] = {
@@ -102,23 +103,44 @@ struct ex_entry {
 extern const struct ex_entry __ex_table_start[], __ex_table_end[];
 extern char iret_to_guest[];
 
+static const struct ex_entry *ex_lookup(uint64_t rip)
+{
+	const struct ex_entry *e;
+
+	for (e = __ex_table_start; e < __ex_table_end; e++)
+		if (e->insn == rip)
+			return e;
+	return NULL;
+}
+
 /* A fault on an instruction listed in the exception table (guest-memory
  * copies, guest selector loads) resumes at its fixup. */
 static int fixup_exception(struct cpu_regs *regs)
 {
-	const struct ex_entry *e;
+	const struct ex_entry *e = ex_lookup(regs->rip);
 
-	for (e = __ex_table_start; e < __ex_table_end; e++) {
-		if (e->insn == regs->rip) {
-			regs->rip = e->fixup;
-			return 1;
-		}
-	}
-	return 0;
+	if (!e)
+		return 0;
+	regs->rip = e->fixup;
+	return 1;
+}
+
+/* A #PF on a guest address while copying to or from the guest (only
+ * there: a stray hypervisor access stays fatal): under shadow paging the
+ * shadow may just not be filled yet. */
+static int paging_fault(struct cpu_regs *regs)
+{
+	struct vcpu *v = current_vcpu();
+
+	return regs->vector == 14 && v && v->domain->paging &&
+	       ex_lookup(regs->rip) &&
+	       v->domain->paging->hv_fault(v, read_cr2(), regs->error_code);
 }
 
 static void hv_exception(struct cpu_regs *regs)
 {
+	if (paging_fault(regs))
+		return;
 	if ((regs->vector == 14 || regs->vector == 13) && fixup_exception(regs))
 		return;
 	/* The return to the guest faulted on its frame (bad selector or

@@ -31,6 +31,10 @@ void arch_wait_for_interrupt(void);
 /* Memory management hooks used by mm/. */
 void arch_map_m2p(uint64_t phys, uint64_t len);
 void arch_invlpg(uint64_t va);
+/* Runs on the hypervisor's own page tables (no guest mappings) until
+ * the next CR3 load: lets shadow paging recycle the frames of the root
+ * that was loaded. */
+void arch_load_idle_tables(void);
 uint64_t arch_read_tsc(void);
 uint64_t arch_tsc_hz(void);
 /* Wall-clock time from the CMOS RTC, seconds since 1970 (UTC). */

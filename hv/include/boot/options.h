@@ -5,6 +5,8 @@
 #ifndef HV_BOOT_OPTIONS_H
 #define HV_BOOT_OPTIONS_H
 
+#include <stdint.h>
+
 enum crashtest {
 	CRASH_NONE,
 	CRASH_PAGE_FAULT,
@@ -18,11 +20,18 @@ enum crashtest {
  * XENFEAT_writable_page_tables). */
 enum wpt_mode { WPT_OFF, WPT_EMULATE, WPT_UNHOOK };
 
+/* shadow_pages=: the most shadow tables a domain may have (mm/shadow.c). */
+#define SHADOW_PAGES_MAX 8192
+
+/* paging=: in enum paging_mode order (include/mm/paging.h): direct,
+ * shadow. */
 struct hv_options {
 	unsigned int loglvl;	/* enum log_level */
 	int selftest;		/* run boot-time self-tests */
 	unsigned int crashtest; /* enum crashtest: deliberate fault (tests) */
 	unsigned int wpt;	/* enum wpt_mode */
+	unsigned int paging;	/* enum paging_mode */
+	uint64_t shadow_pages;	/* paging=shadow: pool size, in pages */
 	char vfr[512];		/* VFR rules (io/vfr.h), parsed by netback */
 };
 

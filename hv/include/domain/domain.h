@@ -72,6 +72,8 @@ enum domain_state { DOM_RUNNING, DOM_SHUTDOWN, DOM_CRASHED };
 
 struct xs_conn;
 struct blkback;
+struct paging_ops;
+struct shadow_domain;
 struct vif;
 
 struct evtchn {
@@ -86,6 +88,11 @@ struct evtchn {
 struct domain {
 	uint16_t domid;
 	struct vcpu vcpu0;
+
+	/* How its page tables reach the hardware (include/mm/paging.h);
+	 * shadow state only under paging=shadow (mm/shadow.c). */
+	const struct paging_ops *paging;
+	struct shadow_domain *shadow;
 
 	/* Memory: guest frames are machine-contiguous, pfn p at first_mfn + p. */
 	uint64_t nr_pages;

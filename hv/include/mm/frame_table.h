@@ -52,11 +52,18 @@ struct page_info {
 	uint8_t flags;	     /* PGF_* */
 	uint32_t type_count; /* references holding the type */
 	uint32_t count;	     /* general references */
+	/* paging=shadow (mm/shadow.c). A guest frame: the levels (bit
+	 * level - 1) at which it has a shadow. A shadow frame: its record
+	 * in the shadow cache. */
+	uint8_t sh_levels;
+	uint16_t sh_rec;
 	/* L1 frames: the L2 entry that last took the type while it was the
 	 * only holder, as (L2 mfn << 9 | index). A hint for wpt=unhook,
 	 * always checked against the L2 before use. */
 	uint64_t parent;
 };
+
+_Static_assert(sizeof(struct page_info) == 24, "page_info: one per frame");
 
 struct domain;
 

@@ -38,7 +38,7 @@
 #define PVXOP_counters_read  0
 #define PVXOP_counters_reset 1
 
-#define PVX_COUNTERS_VERSION 1
+#define PVX_COUNTERS_VERSION 2
 #define PVX_NR_HYPERCALLS    64
 #define PVX_HIST_BUCKETS     13 /* 1, 2-3, ... 2048-4095, >= 4096 */
 
@@ -74,8 +74,16 @@ struct pvx_counters {
 	uint64_t net_rx_bytes;
 	uint64_t net_rx_dropped;  /* no guest buffer in time, or too large */
 	uint64_t net_vfr_dropped; /* dropped by a VFR rule or as spoofed */
+	/* Shadow paging (paging=shadow, mm/shadow.c); since version 2. */
+	uint64_t shadow_faults;	       /* hidden faults: filled, not bounced */
+	uint64_t shadow_pages_created; /* shadow tables built ... */
+	uint64_t shadow_pages_freed;   /* ... and dropped */
+	uint64_t shadow_root_hits;     /* guest CR3 switch: shadow cached */
+	uint64_t shadow_root_misses;   /* ... not cached: built on load */
+	uint64_t shadow_resets;	       /* every shadow dropped (pool full) */
 };
-_Static_assert(sizeof(struct pvx_counters) == 8 + 8 * (64 + 32 + 16 + 26 + 8),
+_Static_assert(sizeof(struct pvx_counters) ==
+		   8 + 8 * (64 + 32 + 16 + 26 + 8 + 6),
 	       "pvx_counters layout");
 #endif
 
