@@ -87,6 +87,30 @@ static void print_guest_state(const struct vcpu *v)
 	       v->guest_table_user);
 }
 
+/* At the domain's end: the warnings the limit held back since the last
+ * one printed. */
+static void report_suppressed_warnings(struct domain *d)
+{
+	if (d->warn_limit.suppressed)
+		pr_warn("d%u: %lu more warnings caused by the guest were not "
+			"printed\n",
+			d->domid, d->warn_limit.suppressed);
+}
+
+int guest_warn_allowed(struct domain *d)
+{
+	uint64_t suppressed;
+
+	if (!ratelimit_allow(&d->warn_limit, arch_now_ns(), GUEST_WARN_BURST,
+			     1000000000ull, &suppressed))
+		return 0;
+	if (suppressed)
+		pr_warn("d%u: %lu more warnings caused by the guest were not "
+			"printed\n",
+			d->domid, suppressed);
+	return 1;
+}
+
 __attribute__((noreturn)) void domain_crash(struct domain *d, const char *fmt,
 					    ...)
 {
@@ -100,6 +124,7 @@ __attribute__((noreturn)) void domain_crash(struct domain *d, const char *fmt,
 	print_guest_state(&d->vcpu0);
 	d->state = DOM_CRASHED;
 	counters_print(d);
+	report_suppressed_warnings(d);
 	netback_print_stats();
 	printk("(PVX) last domain gone: exit status %d (guest crash)\n",
 	       PVX_EXIT_GUEST_CRASH);
@@ -124,6 +149,7 @@ __attribute__((noreturn)) void domain_shutdown(struct domain *d,
 	} else if (reason == SHUTDOWN_reboot)
 		status = PVX_EXIT_GUEST_REBOOT;
 	counters_print(d);
+	report_suppressed_warnings(d);
 	netback_print_stats();
 	printk("(PVX) last domain gone: exit status %d\n", status);
 	arch_exit(status);

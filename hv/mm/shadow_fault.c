@@ -196,9 +196,10 @@ static int emulate_store(struct vcpu *v, struct cpu_regs *r, uint64_t cr2)
 	if (rc == PTWR_RETRY)
 		return 1;
 	if (rc != PTWR_OK) {
-		pr_warn("d%u: shadow: store to page table at %lx (rip %lx) "
-			"not emulated: %s\n",
-			v->domain->domid, cr2, r->rip, why);
+		gwarn(v->domain,
+		      "d%u: shadow: store to page table at %lx (rip %lx) "
+		      "not emulated: %s\n",
+		      v->domain->domid, cr2, r->rip, why);
 		return 0;
 	}
 	v->domain->counters.ptwr_emulations++;
@@ -228,8 +229,9 @@ int shadow_hv_fault(struct vcpu *v, uint64_t cr2, uint64_t ec)
 	hv_fault_repeats = cr2 == hv_fault_cr2 ? hv_fault_repeats + 1 : 0;
 	hv_fault_cr2 = cr2;
 	if (hv_fault_repeats > 2) {
-		pr_warn("d%u: shadow: guest copy at %lx keeps faulting\n",
-			v->domain->domid, cr2);
+		gwarn(v->domain,
+		      "d%u: shadow: guest copy at %lx keeps faulting\n",
+		      v->domain->domid, cr2);
 		return 0;
 	}
 	return fix(v, cr2, ec & ~(uint64_t)PFEC_USER_, &w);

@@ -96,9 +96,10 @@ int pv_ptwr_fault(struct vcpu *v, struct cpu_regs *r, uint64_t cr2)
 		return 1;
 	rc = ptwr_emulate(r, cr2, &ops, &c, why, sizeof(why));
 	if (rc != PTWR_OK) {
-		pr_warn("d%u: write to page table at %lx (rip %lx) not "
-			"emulated: %s\n",
-			v->domain->domid, cr2, r->rip, why);
+		gwarn(v->domain,
+		      "d%u: write to page table at %lx (rip %lx) not "
+		      "emulated: %s\n",
+		      v->domain->domid, cr2, r->rip, why);
 		return 0;
 	}
 	v->domain->counters.ptwr_emulations++;

@@ -15,6 +15,7 @@
 #include <arch/x86/regs.h>
 #include <domain/counters.h>
 #include <grant/grant_table.h>
+#include <lib/ratelimit.h>
 
 #define MAX_VIRQS 24
 #define NR_EVTCHN 1024 /* 2-level ABI allows 4096; we need few */
@@ -115,6 +116,7 @@ struct domain {
 	enum domain_state state;
 	unsigned int shutdown_reason; /* SHUTDOWN_* */
 	struct pvx_counters counters;
+	struct ratelimit warn_limit; /* gwarn() */
 };
 
 #define guest_regs() arch_guest_regs()
@@ -129,6 +131,17 @@ __attribute__((noreturn)) void domain_crash(struct domain *d, const char *fmt,
 __attribute__((noreturn)) void domain_shutdown(struct domain *d,
 					       unsigned int reason);
 int shared_info_init(struct domain *d);
+
+/* Warnings a guest can cause: at most GUEST_WARN_BURST a second per
+ * domain, the rest counted and reported with the next one that passes
+ * (lib/ratelimit.c), so the console cannot be flooded. */
+#define GUEST_WARN_BURST 10
+int guest_warn_allowed(struct domain *d);
+#define gwarn(d, fmt, ...)                           \
+	do {                                         \
+		if (guest_warn_allowed(d))           \
+			pr_warn(fmt, ##__VA_ARGS__); \
+	} while (0)
 
 /* Guest-triggerable diagnostics: debug level, never fatal. */
 #define gdprintk(...) pr_debug("d1: " __VA_ARGS__)
