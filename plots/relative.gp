@@ -113,10 +113,10 @@ do for [format in "png pdf"] {
 
     # three panels, the key above the first; all share the left and right margins
     top = 0.955 - 0.02 * keyrows; gap = 0.105; height = (top - 0.045 - 2 * gap) / 3
-    set lmargin at screen 0.085
+    set lmargin at screen 0.1
     set rmargin at screen 0.99
     set label 1 "time relative to native Linux: config / native (log scale)\n1 = as fast as native; higher = slower" \
-        at screen 0.025, screen (top + 0.045) / 2 rotate by 90 center
+        at screen 0.022, screen (top + 0.045) / 2 rotate by 90 center
     do for [t=3:5] {
         p = t - 3
         set tmargin at screen top - p * (height + gap)
