@@ -166,7 +166,7 @@ def cmd_fio(args) -> int:
         return exitcodes.USAGE
     accel, why = qemu.choose_accel(args.accel, boot.kvm_canary)
     out = Path(args.out) if args.out else \
-        paths.REPO / "results" / f"fio-{time.strftime('%Y%m%d-%H%M%S')}.json"
+        paths.REPO / "results" / f"fio-{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}.json"
     results = {}
     old = signal.signal(signal.SIGTERM, qemu.raise_on_sigterm)
     try:
