@@ -56,12 +56,11 @@ run with `pvx test --suite guest-pending`, not by `make test` (none now).
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from pathlib import Path
 
-from . import boot, checks, exitcodes, fio, forkexec, images, iperf, modetests, netns, netrun, qemu, workloads
-from .guestcheck import DMESG, Outcome
+from . import boot, checks, exitcodes, fio, images, iperf, modetests, netns, netrun, qemu, workloads
+from .guestcheck import DMESG, Outcome, hv_counters, read_hv_counters
 from .guestcheck import report as _report
 from .guestcheck import value as _value
 
@@ -128,7 +127,6 @@ def evaluate_checklist(mode: str, output: str, lines: list[str],
     return problems, f"sleep 2 = {wall:.2f} s host time"
 
 
-COUNTERS_JSON = re.compile(r"\(PVX\) counters-json d1: (\{.*\})\s*$")
 # Under paging=shadow these must all have happened at least once.
 SHADOW_NONZERO = ("shadow_faults", "shadow_pages_created", "shadow_root_hits",
                   "cr3_loads", "mmu_update_entries")
@@ -137,13 +135,9 @@ SHADOW_NONZERO = ("shadow_faults", "shadow_pages_created", "shadow_root_hits",
 def evaluate_shadow_counters(lines: list[str]) -> tuple[list[str], str]:
     """Checks PVX's end-of-run counters of a paging=shadow boot. Returns
     (problems, note). Pure, unit-tested."""
-    found = [m.group(1) for m in map(COUNTERS_JSON.search, lines) if m]
-    if not found:
-        return ["no (PVX) counters-json d1 line"], ""
-    try:
-        c = json.loads(found[-1])
-    except json.JSONDecodeError as e:
-        return [f"counters-json is not JSON: {e}"], ""
+    c, why = read_hv_counters(lines)
+    if c is None:
+        return [why], ""
     problems = [f"{k} = {c.get(k)}, expected > 0" for k in SHADOW_NONZERO
                 if not isinstance(c.get(k), int) or c[k] <= 0]
     if c.get("page_validations") != 0:
@@ -199,9 +193,9 @@ def evaluate_small_pool(output: str, lines: list[str]) -> list[str]:
                 if _value(output, k) != v]
     shadow, _ = evaluate_shadow_counters(lines)
     problems += shadow
-    found = [m.group(1) for m in map(COUNTERS_JSON.search, lines) if m]
-    if found and not shadow:
-        resets = json.loads(found[-1]).get("shadow_resets")
+    c = hv_counters(lines)
+    if c is not None and not shadow:
+        resets = c.get("shadow_resets")
         if not isinstance(resets, int) or resets <= 0:
             problems.append(f"shadow_resets = {resets}: the pool never ran out")
     return problems
@@ -368,19 +362,6 @@ NIC_ALONE = ["-netdev", "hubport,id=n0,hubid=0",
              "-device", "virtio-net-pci,netdev=n0,mac=52:54:00:12:34:57"]
 
 
-def pvx_counters(lines: list[str]) -> dict | None:
-    """Domain 1's counters from PVX's `(PVX) counters-json d1:` line."""
-    import json
-    for line in lines:
-        m = forkexec.COUNTERS_JSON.match(line.strip())
-        if m and m.group(1) == "1":
-            try:
-                return json.loads(m.group(2))
-            except ValueError:
-                return None
-    return None
-
-
 def ringprobe_problems(output: str, lines: list[str]) -> list[str]:
     """What must hold after guests/checks/ringprobe.c ran: every check
     passed, both backends dropped the ring whose producer ran ahead, and
@@ -391,7 +372,7 @@ def ringprobe_problems(output: str, lines: list[str]) -> list[str]:
     for what in ("blkback: request producer", "netback: tx producer"):
         if not any(what in l and "more than a ring ahead" in l for l in lines):
             problems.append(f"PVX did not report '{what} ... more than a ring ahead'")
-    c = pvx_counters(lines)
+    c = hv_counters(lines)
     if c is None:
         return problems + ["no counters-json line for d1"]
     # 7 refused block requests + the broken ring; 5 refused packets + the
@@ -527,7 +508,7 @@ def vfr_problems(output: str, lines: list[str]) -> list[str]:
         problems.append(f"the drop rule was not hit ({hits})")
     if not hits.get("2"):
         problems.append(f"the ICMP rule was not hit ({hits})")
-    c = pvx_counters(lines) or {}
+    c = hv_counters(lines) or {}
     if not c.get("net_vfr_dropped"):
         problems.append(f"net_vfr_dropped = {c.get('net_vfr_dropped')}")
     return problems

@@ -41,13 +41,12 @@ still be refused, and hcprobe runs its shadow-mode probes.
 """
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from typing import Callable
 
 from . import boot, checks, experiments, exitcodes, kernels, qemu
-from .guestcheck import DMESG, Outcome, report
+from .guestcheck import DMESG, Outcome, hv_counters, report
 from .guestcheck import value as chk
 
 MODES_EXPERIMENT = "modes-quick"
@@ -55,7 +54,6 @@ STRESS_ARGS = "8 20"                  # mmstress WORKERS ITERS
 MEMCHECK_ARGS = "128 2"               # memcheck MiB ROUNDS
 BOOT_TIMEOUT = 300.0
 
-COUNTERS_JSON = re.compile(r"^\(PVX\) counters-json d1: (.*)$")
 MODE_SCRIPT = r"""
 echo 0 > /proc/xen_mmu_stats
 /bin/mmstress {stress}; echo "CHK mmstress-status: $?"
@@ -90,19 +88,6 @@ def guest_stats(output: list[str]) -> dict[str, int]:
         if len(words) == 3 and words[0] == "MMU" and words[2].isdigit():
             stats[words[1]] = int(words[2])
     return stats
-
-
-def hv_counters(console: list[str]) -> dict | None:
-    """PVX's counters of domain 1 over the whole boot, or None."""
-    for line in console:
-        m = COUNTERS_JSON.match(line.strip())
-        if m:
-            try:
-                obj = json.loads(m.group(1))
-            except ValueError:
-                return None
-            return obj if isinstance(obj, dict) else None
-    return None
 
 
 # ---- is the mode in force? (hv: PVX's counters, g: the guest's over mmstress) ----
