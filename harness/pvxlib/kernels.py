@@ -209,10 +209,11 @@ def entry_name(package: str, version: str) -> str:
     return f"{package}_{version.replace(':', '%3a')}"
 
 
-def newest_entry(root: Path) -> Path | None:
-    """The most recently fetched complete entry, if any."""
+def newest_entry(root: Path, meta_file: str = "kernel.json") -> Path | None:
+    """The most recently fetched complete entry (a directory holding
+    meta_file with its fetched_at), if any; xenpeer.py's cache too."""
     best: tuple[float, Path] | None = None
-    for meta in root.glob("*/kernel.json"):
+    for meta in root.glob(f"*/{meta_file}"):
         if meta.parent.name.startswith("."):
             continue
         try:

@@ -21,7 +21,7 @@ from typing import Any
 
 from . import exitcodes, figures, iperf, paths, results, stats
 from .paper_numbers import TABLE6, TABLE6_ROWS, TABLE6_SOURCE
-from .report import fmt, fmt_ratio, md_escape
+from .report import fmt, fmt_ratio, md_escape, run_label
 
 OUTPUT = "table-6.md"
 PAPER_DIR = paths.REPO / "paper"
@@ -381,13 +381,6 @@ def wants(run_dir: str | None) -> bool:
     except results.ResultsError:
         return False
     return is_network(meta)
-
-
-def run_label(run: Path) -> str:
-    try:
-        return str(run.resolve().relative_to(paths.REPO))
-    except ValueError:
-        return str(run)
 
 
 def cmd_report(args) -> int:

@@ -79,17 +79,7 @@ def root(cache: Path | None = None) -> Path:
 
 
 def newest_entry(where: Path) -> Path | None:
-    best: tuple[float, Path] | None = None
-    for meta in where.glob("*/xen.json"):
-        if meta.parent.name.startswith("."):
-            continue
-        try:
-            when = float(json.loads(meta.read_text())["fetched_at"])
-        except (OSError, ValueError, KeyError):
-            continue
-        if best is None or when > best[0]:
-            best = (when, meta.parent)
-    return best[1] if best else None
+    return kernels.newest_entry(where, "xen.json")
 
 
 def load_entry(entry: Path) -> Xen:
